@@ -1,0 +1,34 @@
+//! Command-line arguments as typed by the user.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// whac: contrastive learning as maximum-likelihood training of one RBM per example.
+#[derive(Parser, Debug)]
+#[command(name = "whac", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train an encoder, evaluate it (linear probe, kNN, raw-pixel baselines), write a run folder.
+    Train(TrainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Recipe (TOML). Without it: the embedded default, equal to configs/digits.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data set: `digits` (embedded), `mnist:DIR`, `fashion-mnist:DIR`. Overrides data.source.
+    #[arg(long, value_name = "SPEC")]
+    pub data: Option<String>,
+    /// Override one config value, e.g. `--set train.epochs=1` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run folder (must not exist or be empty). Default: runs/<timestamp>-<data>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

@@ -1,0 +1,262 @@
+//! The recipe: one TOML file whose sections mirror the three ingredients, read and checked once.
+//!
+//! Reading happens in two stages: the file (or the embedded default) is deserialised into a
+//! typed [`RunConfig`] (unknown keys are errors that name the file and line), then `--data` and
+//! `--set key=value` overrides are applied to its TOML form and the result is deserialised again
+//! (errors name the override).
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use whac::compatibility::CompatibilityConfig;
+use whac::encoder::EncoderConfig;
+use whac::eval::EvalConfig;
+use whac::objective::ObjectiveConfig;
+use whac::train::TrainConfig;
+use whac_data::DataSpec;
+use whac_data::transform::TransformConfig;
+
+/// `[data]`: where the examples come from.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// `digits` (embedded), `mnist:DIR` or `fashion-mnist:DIR`. Default `digits`.
+    pub source: DataSpec,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            source: DataSpec::Digits,
+        }
+    }
+}
+
+/// A whole recipe. Every section is optional; missing keys take the documented defaults, which
+/// are the embedded digits recipe (`configs/digits.toml`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// `[data]`.
+    pub data: DataConfig,
+    /// `[transform]`: the stochastic transformation generator T.
+    pub transform: TransformConfig,
+    /// `[encoder]`: the network f of the compatibility function.
+    pub encoder: EncoderConfig,
+    /// `[compatibility]`: projection head g, similarity, temperature.
+    pub compatibility: CompatibilityConfig,
+    /// `[objective]`: the per-example density estimator.
+    pub objective: ObjectiveConfig,
+    /// `[train]`: optimiser and loop.
+    pub train: TrainConfig,
+    /// `[eval]`: linear probe and kNN.
+    pub eval: EvalConfig,
+}
+
+/// Parses recipe text; `origin` names the file in errors.
+pub fn parse(text: &str, origin: &str) -> Result<RunConfig> {
+    toml::from_str::<RunConfig>(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let message = e.message().trim().replace('\n', " ");
+        match line {
+            Some(l) => anyhow::anyhow!("{origin}:{l}: {message}"),
+            None => anyhow::anyhow!("{origin}: {message}"),
+        }
+    })
+}
+
+/// Reads a recipe file.
+pub fn load(path: &Path) -> Result<RunConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Applies `--data` and `--set key=value` overrides.
+pub fn apply_overrides(
+    config: RunConfig,
+    data: Option<&str>,
+    sets: &[String],
+) -> Result<RunConfig> {
+    let mut config = config;
+    if let Some(spec) = data {
+        config.data.source = spec
+            .parse::<DataSpec>()
+            .map_err(|e| anyhow::anyhow!("--data {spec}: {e}"))?;
+    }
+    if sets.is_empty() {
+        return Ok(config);
+    }
+    let mut table = toml::Table::try_from(&config).context("internal: config to TOML")?;
+    for set in sets {
+        let Some((key, raw)) = set.split_once('=') else {
+            bail!("--set {set}: expected KEY=VALUE, e.g. --set train.epochs=1");
+        };
+        let key = key.trim();
+        let path: Vec<&str> = key.split('.').collect();
+        if path.iter().any(|p| p.is_empty()) {
+            bail!("--set {set}: expected a dotted key such as train.epochs");
+        }
+        let value = parse_value(raw.trim());
+        insert(&mut table, &path, value).map_err(|e| anyhow::anyhow!("--set {set}: {e}"))?;
+    }
+    let joined = sets.join(" --set ");
+    RunConfig::deserialize(toml::Value::Table(table))
+        .map_err(|e| anyhow::anyhow!("--set {joined}: {}", e.message().trim().replace('\n', " ")))
+}
+
+/// A TOML literal if it parses as one (`1`, `1e-3`, `true`, `[1, 2]`, `"x"`), else a bare string
+/// (so `--set objective.kind=nt_xent` needs no quotes).
+fn parse_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.into())),
+        Err(_) => toml::Value::String(raw.into()),
+    }
+}
+
+fn insert(table: &mut toml::Table, path: &[&str], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut current = table;
+    for (depth, part) in parents.iter().enumerate() {
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match entry {
+            toml::Value::Table(t) => t,
+            _ => {
+                return Err(format!(
+                    "{} is a value, not a section",
+                    path[..=depth].join(".")
+                ));
+            }
+        };
+    }
+    current.insert(last.to_string(), value);
+    Ok(())
+}
+
+/// Renders the resolved recipe (saved as `config.toml` in the run folder).
+pub fn to_toml(config: &RunConfig) -> Result<String> {
+    toml::to_string_pretty(config).context("internal: cannot render the config as TOML")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_file(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel)
+    }
+
+    #[test]
+    fn digits_recipe_equals_the_embedded_default() {
+        let parsed = load(&repo_file("configs/digits.toml")).unwrap();
+        assert_eq!(parsed, RunConfig::default());
+    }
+
+    #[test]
+    fn every_recipe_parses_and_checks() {
+        let dir = repo_file("configs");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let config = load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+                config.transform.check().unwrap();
+                config.compatibility.check().unwrap();
+                config.objective.check().unwrap();
+                config.train.check().unwrap();
+                seen += 1;
+            }
+        }
+        assert!(
+            seen >= 2,
+            "expected at least two recipes in {}",
+            dir.display()
+        );
+    }
+
+    #[test]
+    fn mnist_recipe_is_the_cnn_with_the_rbm_objective() {
+        let c = load(&repo_file("configs/mnist.toml")).unwrap();
+        assert!(matches!(c.encoder, EncoderConfig::Cnn { .. }));
+        assert_eq!(c.objective.kind, whac::objective::ObjectiveKind::Rbm);
+    }
+
+    #[test]
+    fn resolved_config_round_trips() {
+        let c = apply_overrides(
+            RunConfig::default(),
+            Some("mnist:/tmp/x"),
+            &["train.epochs=3".into(), "objective.kind=nt_xent".into()],
+        )
+        .unwrap();
+        let text = to_toml(&c).unwrap();
+        let back = parse(&text, "resolved").unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.train.epochs, 3);
+        assert_eq!(back.objective.kind, whac::objective::ObjectiveKind::NtXent);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("[train]\nepochs = 2\nepoch = 3\n", "x.toml").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.starts_with("x.toml:3:"), "{msg}");
+        assert!(msg.contains("epoch"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+        let err = parse("[trian]\nepochs = 2\n", "x.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("trian"), "{err:#}");
+    }
+
+    #[test]
+    fn bad_value_type_is_an_error() {
+        let err = parse("[train]\nepochs = \"ten\"\n", "x.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("x.toml:2"), "{err:#}");
+        let err = parse("[objective]\nkind = \"simclr\"\n", "x.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("simclr"), "{err:#}");
+    }
+
+    #[test]
+    fn bad_overrides_name_the_override() {
+        for (set, needle) in [
+            ("train.epoch=3", "epoch"),
+            ("train.epochs=many", "train.epochs=many"),
+            ("noequals", "KEY=VALUE"),
+            ("train.epochs.x=1", "train.epochs"),
+        ] {
+            let err = apply_overrides(RunConfig::default(), None, &[set.into()]).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(needle), "{set}: {msg}");
+        }
+        let err = apply_overrides(RunConfig::default(), Some("cifar:/x"), &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("cifar"), "{err:#}");
+    }
+
+    #[test]
+    fn out_of_range_values_fail_the_check() {
+        let c = apply_overrides(
+            RunConfig::default(),
+            None,
+            &["compatibility.temperature=0".into()],
+        )
+        .unwrap();
+        let err = c.compatibility.check().unwrap_err().to_string();
+        assert!(err.contains("compatibility.temperature"), "{err}");
+        let c =
+            apply_overrides(RunConfig::default(), None, &["train.batch_size=1".into()]).unwrap();
+        assert!(
+            c.train
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("train.batch_size")
+        );
+    }
+}

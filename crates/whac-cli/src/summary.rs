@@ -1,0 +1,123 @@
+//! `summary.json`: the final figures of a run, and the short human summary printed at the end.
+
+use serde::Serialize;
+use whac::eval::FeatureScores;
+use whac::train::{Standardize, TrainReport};
+
+/// Everything `summary.json` holds.
+#[derive(Serialize, Debug)]
+pub struct Summary {
+    pub data: String,
+    pub train_examples: usize,
+    pub test_examples: usize,
+    pub encoder: &'static str,
+    pub objective: &'static str,
+    pub negatives: &'static str,
+    pub copies: usize,
+    pub temperature: f64,
+    pub epochs: usize,
+    pub steps: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub train_seconds: f64,
+    pub views_per_second: f64,
+    pub first_epoch_loss: f64,
+    pub final_loss: f64,
+    pub standardize: Standardize,
+    pub representation_dim: usize,
+    pub linear_probe: whac_eval::ProbeReport,
+    pub knn: whac::eval::KnnScore,
+    pub baseline_pixels: Option<FeatureScores>,
+    pub eval_seconds: f64,
+    pub whac_version: &'static str,
+}
+
+impl Summary {
+    /// Builds the summary from the training report and the scores.
+    pub fn new(head: SummaryHead, train: &TrainReport, scores: FeatureScores) -> Self {
+        Summary {
+            data: head.data,
+            train_examples: head.train_examples,
+            test_examples: head.test_examples,
+            encoder: head.encoder,
+            objective: head.objective,
+            negatives: head.negatives,
+            copies: head.copies,
+            temperature: head.temperature,
+            epochs: train.epochs,
+            steps: train.steps,
+            batch_size: train.batch_size,
+            learning_rate: head.learning_rate,
+            seed: head.seed,
+            train_seconds: train.train_seconds,
+            views_per_second: train.views_per_second,
+            first_epoch_loss: train.first_epoch_loss,
+            final_loss: train.final_loss,
+            standardize: head.standardize,
+            representation_dim: scores.dim,
+            linear_probe: scores.linear_probe,
+            knn: scores.knn,
+            baseline_pixels: head.baseline_pixels,
+            eval_seconds: head.eval_seconds,
+            whac_version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    /// A few lines for the terminal.
+    pub fn human(&self, run_dir: &std::path::Path) -> String {
+        let mut s = format!(
+            "whac: {} ({} train / {} test), {} encoder, objective {} (negatives {}, M = {}, τ = {})\n\
+             trained {} epochs, {} steps in {:.1} s ({:.0} views/s); loss {:.4} → {:.4}\n\n",
+            self.data,
+            self.train_examples,
+            self.test_examples,
+            self.encoder,
+            self.objective,
+            self.negatives,
+            self.copies,
+            self.temperature,
+            self.epochs,
+            self.steps,
+            self.train_seconds,
+            self.views_per_second,
+            self.first_epoch_loss,
+            self.final_loss,
+        );
+        s.push_str(&format!(
+            "                    linear probe (train / test)   kNN k={} (test)\n",
+            self.knn.k
+        ));
+        s.push_str(&format!(
+            "  representation    {:.4} / {:.4}               {:.4}\n",
+            self.linear_probe.train_accuracy,
+            self.linear_probe.test_accuracy,
+            self.knn.test_accuracy
+        ));
+        if let Some(b) = &self.baseline_pixels {
+            s.push_str(&format!(
+                "  raw pixels        {:.4} / {:.4}               {:.4}\n",
+                b.linear_probe.train_accuracy, b.linear_probe.test_accuracy, b.knn.test_accuracy
+            ));
+        }
+        s.push_str(&format!("\nrun folder: {}", run_dir.display()));
+        s
+    }
+}
+
+/// The parts of the summary that come from the config and the data.
+pub struct SummaryHead {
+    pub data: String,
+    pub train_examples: usize,
+    pub test_examples: usize,
+    pub encoder: &'static str,
+    pub objective: &'static str,
+    pub negatives: &'static str,
+    pub copies: usize,
+    pub temperature: f64,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub standardize: Standardize,
+    pub baseline_pixels: Option<FeatureScores>,
+    pub eval_seconds: f64,
+}

@@ -1,0 +1,293 @@
+//! The configuration of the stochastic transformation, as written in a recipe, and its check.
+
+use serde::{Deserialize, Serialize};
+
+use super::Transform;
+use crate::DataError;
+
+/// The stochastic transformation: a list of operations, each applied with its probability `p`.
+///
+/// In a recipe (TOML):
+///
+/// ```toml
+/// [[transform.ops]]
+/// op = "rotate"
+/// degrees = 15
+/// p = 0.5
+/// ```
+///
+/// An empty list is the identity. [`TransformConfig::default`] is a mild augmentation suited to
+/// small grayscale digits (8×8 or 28×28):
+///
+/// | op | settings |
+/// |---|---|
+/// | `resized_crop` | `scale = [0.6, 1.0]`, `ratio = [0.8, 1.25]`, `p = 1` |
+/// | `rotate` | `degrees = 15`, `p = 1` |
+/// | `translate` | `fraction = 0.1`, `p = 1` |
+/// | `noise` | `std = 0.05`, `p = 1` |
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformConfig {
+    /// The operations, in order. Geometric ones (crop, rotate, translate, elastic) compose into one
+    /// resampling; pixel ones (jitter, noise) are applied after it, in this order.
+    #[serde(default)]
+    pub ops: Vec<OpConfig>,
+}
+
+impl Default for TransformConfig {
+    fn default() -> Self {
+        TransformConfig {
+            ops: vec![
+                OpConfig::ResizedCrop {
+                    scale: [0.6, 1.0],
+                    ratio: [0.8, 1.25],
+                    p: 1.0,
+                },
+                OpConfig::Rotate {
+                    degrees: 15.0,
+                    p: 1.0,
+                },
+                OpConfig::Translate {
+                    fraction: 0.1,
+                    p: 1.0,
+                },
+                OpConfig::Noise { std: 0.05, p: 1.0 },
+            ],
+        }
+    }
+}
+
+/// One operation of the transformation; `op = "..."` in a recipe selects the variant (snake
+/// case). Every `p` (probability that the operation is applied) defaults to 1.
+///
+/// Coordinates: `x` to the right, `y` down, the origin at the image centre; the output image has
+/// the input's size and whatever comes from outside the input is 0 (background).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OpConfig {
+    /// Crops a random rectangle and stretches it back to the full image (as torchvision's
+    /// `RandomResizedCrop`): its area is a fraction `U(scale)` of the image, its aspect ratio
+    /// (width / height) is log-uniform in `ratio`, its position uniform among those inside the
+    /// image. A rectangle larger than the image along one side is clamped to that side.
+    ResizedCrop {
+        /// Range of the area fraction, `0 < lo <= hi <= 1`; default `[0.08, 1.0]`.
+        #[serde(default = "default_scale")]
+        scale: [f32; 2],
+        /// Range of the aspect ratio, `0 < lo <= hi`; default `[0.75, 1.3333334]` (3/4 to 4/3).
+        #[serde(default = "default_ratio")]
+        ratio: [f32; 2],
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Rotates about the image centre by an angle uniform in `[-degrees, degrees]`; a positive
+    /// angle turns the content counter-clockwise as displayed (row 0 at the top).
+    Rotate {
+        /// Largest angle in degrees, in `[0, 180]`; default 15.
+        #[serde(default = "default_degrees")]
+        degrees: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Shifts the content by `U(-fraction, fraction)` times the width horizontally and,
+    /// independently, times the height vertically.
+    Translate {
+        /// Largest shift as a fraction of width / height, in `[0, 0.5]`; default 0.1.
+        #[serde(default = "default_fraction")]
+        fraction: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Elastic distortion (Simard, Steinkraus & Platt, "Best practices for convolutional neural
+    /// networks applied to visual document analysis", ICDAR 2003): a random displacement field,
+    /// `U(-1, 1)` per pixel and coordinate, smoothed by a normalised Gaussian of standard deviation
+    /// `sigma` pixels (zero outside the image, truncated at 4 `sigma`), scaled by `alpha` pixels,
+    /// added to the sampling coordinates.
+    Elastic {
+        /// Scale of the displacement in pixels, `>= 0`; default 34 (Simard's value for 28×28).
+        #[serde(default = "default_alpha")]
+        alpha: f32,
+        /// Smoothness in pixels, `> 0`; default 4 (Simard's value for 28×28).
+        #[serde(default = "default_sigma")]
+        sigma: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Brightness then contrast jitter (as torchvision's `ColorJitter` on a grayscale image):
+    /// pixels are multiplied by `U(max(0, 1 - brightness), 1 + brightness)`, then moved away from
+    /// or towards the image mean by a factor `U(max(0, 1 - contrast), 1 + contrast)`, then clamped
+    /// to `[0, 1]`.
+    Jitter {
+        /// Brightness strength, `>= 0`; default 0.4.
+        #[serde(default = "default_jitter")]
+        brightness: f32,
+        /// Contrast strength, `>= 0`; default 0.4.
+        #[serde(default = "default_jitter")]
+        contrast: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Adds independent Gaussian noise `N(0, std²)` to every pixel, then clamps to `[0, 1]`.
+    Noise {
+        /// Standard deviation, `>= 0`; default 0.05.
+        #[serde(default = "default_std")]
+        std: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+}
+
+fn default_p() -> f32 {
+    1.0
+}
+fn default_scale() -> [f32; 2] {
+    [0.08, 1.0]
+}
+fn default_ratio() -> [f32; 2] {
+    [3.0 / 4.0, 4.0 / 3.0]
+}
+fn default_degrees() -> f32 {
+    15.0
+}
+fn default_fraction() -> f32 {
+    0.1
+}
+fn default_alpha() -> f32 {
+    34.0
+}
+fn default_sigma() -> f32 {
+    4.0
+}
+fn default_jitter() -> f32 {
+    0.4
+}
+fn default_std() -> f32 {
+    0.05
+}
+
+impl OpConfig {
+    /// The `op = "..."` name of this operation.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OpConfig::ResizedCrop { .. } => "resized_crop",
+            OpConfig::Rotate { .. } => "rotate",
+            OpConfig::Translate { .. } => "translate",
+            OpConfig::Elastic { .. } => "elastic",
+            OpConfig::Jitter { .. } => "jitter",
+            OpConfig::Noise { .. } => "noise",
+        }
+    }
+
+    /// The probability that this operation is applied.
+    pub fn p(&self) -> f32 {
+        match *self {
+            OpConfig::ResizedCrop { p, .. }
+            | OpConfig::Rotate { p, .. }
+            | OpConfig::Translate { p, .. }
+            | OpConfig::Elastic { p, .. }
+            | OpConfig::Jitter { p, .. }
+            | OpConfig::Noise { p, .. } => p,
+        }
+    }
+}
+
+/// Checks of one operation, each error naming `transform.ops[i].key`.
+struct Checker {
+    index: usize,
+}
+
+impl Checker {
+    fn ensure(
+        &self,
+        ok: bool,
+        key: &str,
+        value: impl std::fmt::Debug,
+        expected: &str,
+    ) -> Result<(), DataError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(DataError::Config {
+                key: format!("transform.ops[{}].{key}", self.index),
+                value: format!("{value:?}"),
+                expected: expected.to_string(),
+            })
+        }
+    }
+
+    /// `lo <= v <= hi` (false for NaN).
+    fn within(&self, key: &str, v: f32, lo: f32, hi: f32) -> Result<(), DataError> {
+        self.ensure(
+            v >= lo && v <= hi,
+            key,
+            v,
+            &format!("a number in [{lo}, {hi}]"),
+        )
+    }
+
+    /// `v >= 0` and finite.
+    fn non_negative(&self, key: &str, v: f32) -> Result<(), DataError> {
+        self.ensure(v >= 0.0 && v.is_finite(), key, v, "a finite number >= 0")
+    }
+}
+
+impl TransformConfig {
+    /// Checks every setting and builds the transformation.
+    ///
+    /// # Errors
+    /// [`DataError::Config`] naming `transform.ops[i].key`, the value and the allowed range:
+    /// `p` in `[0, 1]`; `resized_crop`: `0 < scale[0] <= scale[1] <= 1`,
+    /// `0 < ratio[0] <= ratio[1]` finite; `rotate`: `degrees` in `[0, 180]`; `translate`:
+    /// `fraction` in `[0, 0.5]`; `elastic`: `alpha >= 0`, `sigma > 0`; `jitter`: `brightness`,
+    /// `contrast >= 0`; `noise`: `std >= 0` (all finite).
+    pub fn check(&self) -> Result<Transform, DataError> {
+        for (index, op) in self.ops.iter().enumerate() {
+            let c = Checker { index };
+            c.within("p", op.p(), 0.0, 1.0)?;
+            match *op {
+                OpConfig::ResizedCrop { scale, ratio, .. } => {
+                    let [lo, hi] = scale;
+                    c.ensure(
+                        lo > 0.0 && lo <= hi && hi <= 1.0,
+                        "scale",
+                        scale,
+                        "[lo, hi] with 0 < lo <= hi <= 1",
+                    )?;
+                    let [lo, hi] = ratio;
+                    c.ensure(
+                        lo > 0.0 && lo <= hi && hi.is_finite(),
+                        "ratio",
+                        ratio,
+                        "[lo, hi] with 0 < lo <= hi, finite",
+                    )?;
+                }
+                OpConfig::Rotate { degrees, .. } => c.within("degrees", degrees, 0.0, 180.0)?,
+                OpConfig::Translate { fraction, .. } => c.within("fraction", fraction, 0.0, 0.5)?,
+                OpConfig::Elastic { alpha, sigma, .. } => {
+                    c.non_negative("alpha", alpha)?;
+                    c.ensure(
+                        sigma > 0.0 && sigma.is_finite(),
+                        "sigma",
+                        sigma,
+                        "a finite number > 0 (pixels)",
+                    )?;
+                }
+                OpConfig::Jitter {
+                    brightness,
+                    contrast,
+                    ..
+                } => {
+                    c.non_negative("brightness", brightness)?;
+                    c.non_negative("contrast", contrast)?;
+                }
+                OpConfig::Noise { std, .. } => c.non_negative("std", std)?,
+            }
+        }
+        Ok(Transform::from_checked(self.ops.clone()))
+    }
+}

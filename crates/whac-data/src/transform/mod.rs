@@ -1,0 +1,21 @@
+//! The stochastic transformation `T` (data augmentation) on grayscale images.
+//!
+//! [`TransformConfig`] (serde, as written in the `[transform]` table of a recipe) is checked once
+//! into a [`Transform`], which draws one transformed copy of an image with
+//! [`Transform::apply`]; [`augment_batch`] draws many copies of many images in parallel,
+//! reproducibly whatever the number of threads.
+//!
+//! Geometric operations (resized crop, rotation, translation) compose into one affine map and
+//! elastic distortion adds a displacement field, so each image is resampled once (bilinear);
+//! pixel operations (jitter, noise) follow.
+
+mod affine;
+mod batch;
+mod config;
+mod elastic;
+mod pipeline;
+mod pixel;
+
+pub use batch::{augment_batch, copy_seed};
+pub use config::{OpConfig, TransformConfig};
+pub use pipeline::Transform;

@@ -1,0 +1,33 @@
+//! Encoders `f`: the network part of the compatibility function. The representation that is
+//! evaluated (linear probe, kNN) is the encoder's output, before the projection head.
+
+mod cnn;
+mod config;
+mod mlp;
+
+pub use cnn::SmallCnn;
+pub use config::EncoderConfig;
+pub use mlp::Mlp;
+
+use burn::prelude::*;
+
+/// The encoder chosen by [`EncoderConfig`].
+#[derive(Module, Debug)]
+pub enum Encoder {
+    /// A multilayer perceptron on the flattened image.
+    Mlp(Mlp),
+    /// The small two-convolution CNN.
+    Cnn(SmallCnn),
+}
+
+impl Encoder {
+    /// # Shapes
+    /// - `images`: `[batch, height, width]`, standardised pixels
+    /// - output: `[batch, representation_dim]`
+    pub fn forward(&self, images: Tensor<3>) -> Tensor<2> {
+        match self {
+            Encoder::Mlp(m) => m.forward(images),
+            Encoder::Cnn(c) => c.forward(images),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! `[eval]`: how the representation is measured.
+
+use serde::{Deserialize, Serialize};
+use whac_eval::{KnnConfig, LinearProbeConfig};
+
+/// `[eval]` as written in a recipe.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalConfig {
+    /// `[eval.probe]`: multinomial logistic regression on standardised features.
+    pub probe: LinearProbeConfig,
+    /// `[eval.knn]`: cosine-weighted kNN (Wu et al. 2018): k = 200, weights exp(sim / 0.1).
+    pub knn: KnnConfig,
+    /// Also measure raw pixels the same way. Default true.
+    pub baseline_pixels: bool,
+    /// Images per forward pass when embedding. Default 1024.
+    pub batch_size: usize,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        Self {
+            probe: LinearProbeConfig::default(),
+            knn: KnnConfig::default(),
+            baseline_pixels: true,
+            batch_size: 1024,
+        }
+    }
+}

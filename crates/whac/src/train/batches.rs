@@ -1,0 +1,115 @@
+//! Which examples form each batch, and the producer that augments them ahead of the trainer.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use std::sync::mpsc::SyncSender;
+use whac_data::ImageSet;
+use whac_data::transform::{Transform, augment_batch};
+
+use super::Standardize;
+
+/// The data order of a run: a fresh permutation per epoch, drawn from `(seed, epoch)` alone, so
+/// a run is reproducible and any epoch's order can be recomputed without replaying the others.
+#[derive(Clone, Debug)]
+pub struct BatchPlan {
+    /// Training examples.
+    pub examples: usize,
+    /// Examples per batch (≤ `examples`).
+    pub batch_size: usize,
+    /// Drop the last, smaller batch.
+    pub drop_last: bool,
+    /// Seed of the run.
+    pub seed: u64,
+}
+
+impl BatchPlan {
+    /// Batches in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        if self.drop_last {
+            self.examples / self.batch_size
+        } else {
+            self.examples.div_ceil(self.batch_size)
+        }
+    }
+
+    /// The example order of `epoch` (0-based).
+    pub fn order(&self, epoch: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.examples).collect();
+        let mut rng = StdRng::seed_from_u64(
+            self.seed ^ 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(epoch as u64 + 1),
+        );
+        order.shuffle(&mut rng);
+        order
+    }
+
+    /// The example indices of every batch of `epoch`.
+    pub fn batches(&self, epoch: usize) -> Vec<Vec<usize>> {
+        let order = self.order(epoch);
+        order
+            .chunks(self.batch_size)
+            .take(self.steps_per_epoch())
+            .map(<[usize]>::to_vec)
+            .collect()
+    }
+}
+
+/// One batch ready for the model: standardised pixels.
+pub struct Batch {
+    /// Epoch, 0-based.
+    pub epoch: usize,
+    /// Examples in the batch (B).
+    pub size: usize,
+    /// `[B, H, W]`: the clean examples (the visible side of the induced RBM), when needed.
+    pub clean: Option<Vec<f32>>,
+    /// `[B, M, H, W]`: the augmented copies.
+    pub copies: Vec<f32>,
+}
+
+/// Fills `tx` with the batches of `epochs` epochs in order; returns early when the receiver hangs
+/// up (the trainer stopped).
+pub(crate) fn produce(
+    plan: &BatchPlan,
+    epochs: std::ops::Range<usize>,
+    set: &ImageSet,
+    transform: &Transform,
+    copies: usize,
+    needs_clean: bool,
+    standardize: Standardize,
+    tx: SyncSender<Batch>,
+) {
+    let dim = set.dim();
+    for epoch in epochs {
+        for indices in plan.batches(epoch) {
+            let b = indices.len();
+            let mut views = vec![0.0f32; b * copies * dim];
+            augment_batch(
+                transform,
+                set,
+                &indices,
+                copies,
+                plan.seed,
+                epoch as u64,
+                &mut views,
+            );
+            standardize.apply(&mut views);
+            let clean = needs_clean.then(|| {
+                let mut clean = Vec::with_capacity(b * dim);
+                for &i in &indices {
+                    clean.extend_from_slice(set.image(i));
+                }
+                standardize.apply(&mut clean);
+                clean
+            });
+            let batch = Batch {
+                epoch,
+                size: b,
+                clean,
+                copies: views,
+            };
+            if tx.send(batch).is_err() {
+                return;
+            }
+        }
+    }
+}

@@ -58,7 +58,7 @@ pub fn parse(text: &str, origin: &str) -> Result<RunConfig> {
     toml::from_str::<RunConfig>(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let message = e.message().trim().replace('\n', " ");
         match line {
             Some(l) => anyhow::anyhow!("{origin}:{l}: {message}"),

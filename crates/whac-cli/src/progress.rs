@@ -66,7 +66,7 @@ impl Observer for RunObserver {
                 "loss {:.4}  {:.0} views/s",
                 record.loss_avg, record.views_per_second
             ));
-        } else if record.step % self.plain_every == 0 || record.step == self.total {
+        } else if record.step.is_multiple_of(self.plain_every) || record.step == self.total {
             eprintln!(
                 "step {}/{} epoch {} loss {:.4} {:.0} views/s {:.1}s",
                 record.step,

@@ -7,7 +7,8 @@ use whac::train::{Standardize, TrainReport};
 /// Everything `summary.json` holds.
 #[derive(Serialize, Debug)]
 pub struct Summary {
-    pub data: String,
+    pub data: &'static str,
+    pub data_source: String,
     pub train_examples: usize,
     pub test_examples: usize,
     pub encoder: &'static str,
@@ -24,6 +25,8 @@ pub struct Summary {
     pub views_per_second: f64,
     pub first_epoch_loss: f64,
     pub final_loss: f64,
+    pub loss_first_steps: f64,
+    pub loss_last_steps: f64,
     pub standardize: Standardize,
     pub representation_dim: usize,
     pub linear_probe: whac_eval::ProbeReport,
@@ -38,6 +41,7 @@ impl Summary {
     pub fn new(head: SummaryHead, train: &TrainReport, scores: FeatureScores) -> Self {
         Summary {
             data: head.data,
+            data_source: head.data_source,
             train_examples: head.train_examples,
             test_examples: head.test_examples,
             encoder: head.encoder,
@@ -54,6 +58,8 @@ impl Summary {
             views_per_second: train.views_per_second,
             first_epoch_loss: train.first_epoch_loss,
             final_loss: train.final_loss,
+            loss_first_steps: train.first_steps_loss,
+            loss_last_steps: train.last_steps_loss,
             standardize: head.standardize,
             representation_dim: scores.dim,
             linear_probe: scores.linear_probe,
@@ -68,8 +74,8 @@ impl Summary {
     pub fn human(&self, run_dir: &std::path::Path) -> String {
         let mut s = format!(
             "whac: {} ({} train / {} test), {} encoder, objective {} (negatives {}, M = {}, τ = {})\n\
-             trained {} epochs, {} steps in {:.1} s ({:.0} views/s); loss {:.4} → {:.4}\n\n",
-            self.data,
+             trained {} epochs, {} steps in {:.1} s ({:.0} views/s); loss {:.4} (first steps) → {:.4} (last steps)\n\n",
+            self.data_source,
             self.train_examples,
             self.test_examples,
             self.encoder,
@@ -81,8 +87,8 @@ impl Summary {
             self.steps,
             self.train_seconds,
             self.views_per_second,
-            self.first_epoch_loss,
-            self.final_loss,
+            self.loss_first_steps,
+            self.loss_last_steps,
         );
         s.push_str(&format!(
             "                    linear probe (train / test)   kNN k={} (test)\n",
@@ -107,7 +113,8 @@ impl Summary {
 
 /// The parts of the summary that come from the config and the data.
 pub struct SummaryHead {
-    pub data: String,
+    pub data: &'static str,
+    pub data_source: String,
     pub train_examples: usize,
     pub test_examples: usize,
     pub encoder: &'static str,

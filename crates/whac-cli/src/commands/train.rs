@@ -108,7 +108,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         None
     };
     let head = SummaryHead {
-        data: config.data.source.to_string(),
+        data: config.data.source.name(),
+        data_source: config.data.source.to_string(),
         train_examples: split.train.len(),
         test_examples: split.test.len(),
         encoder: match config.encoder {

@@ -12,6 +12,9 @@ pub use mlp::Mlp;
 use burn::prelude::*;
 
 /// The encoder chosen by [`EncoderConfig`].
+// One value per model, built once: the size difference between variants costs nothing, and a
+// `Box` would stand between burn's `Module` derive and the layers.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Encoder {
     /// A multilayer perceptron on the flattened image.

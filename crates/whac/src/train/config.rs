@@ -12,7 +12,7 @@ pub struct TrainConfig {
     /// Passes over the training split. Default 60 (the embedded digits).
     pub epochs: usize,
     /// Examples per step (each contributes `copies` views, plus the clean one for `rbm`).
-    /// Default 256.
+    /// Default 128.
     pub batch_size: usize,
     /// Adam's learning rate. Default 1e-3.
     pub learning_rate: f64,
@@ -34,7 +34,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             epochs: 60,
-            batch_size: 256,
+            batch_size: 128,
             learning_rate: 1e-3,
             adam_epsilon: 1e-8,
             seed: 0,

@@ -42,6 +42,10 @@ pub struct TrainReport {
     pub final_loss: f64,
     /// Mean loss of the first epoch.
     pub first_epoch_loss: f64,
+    /// Mean loss of the first `train.log_every` steps.
+    pub first_steps_loss: f64,
+    /// Mean loss of the last `train.log_every` steps (or fewer, at the end).
+    pub last_steps_loss: f64,
 }
 
 /// Trains `model` (on an autodiff `device`) with Adam and returns it with a report.
@@ -95,6 +99,8 @@ pub fn fit(
     let mut log_steps = 0usize;
     let mut first_epoch_loss = f64::NAN;
     let mut last_epoch_loss = f64::NAN;
+    let mut first_steps_loss = f64::NAN;
+    let mut last_steps_loss = f64::NAN;
 
     let result: Result<Model, WhacError> = std::thread::scope(|scope| {
         let mut model = model;
@@ -157,7 +163,7 @@ pub fn fit(
             observer.on_step(step, loss_value);
 
             let elapsed = start.elapsed().as_secs_f64();
-            if step % config.log_every == 0 || step == total_steps {
+            if step.is_multiple_of(config.log_every) || step == total_steps {
                 let record = StepRecord {
                     kind: "step",
                     step,
@@ -168,6 +174,10 @@ pub fn fit(
                     views_per_second: views as f64 / elapsed.max(1e-9),
                     negative_ess: log_weights.map(effective_sample_size),
                 };
+                if first_steps_loss.is_nan() {
+                    first_steps_loss = f64::from(record.loss_avg);
+                }
+                last_steps_loss = f64::from(record.loss_avg);
                 log_loss_sum = 0.0;
                 log_steps = 0;
                 observer.on_log(&record).map_err(|e| WhacError::File {
@@ -211,6 +221,8 @@ pub fn fit(
         views_per_second: views as f64 / train_seconds.max(1e-9),
         final_loss: last_epoch_loss,
         first_epoch_loss,
+        first_steps_loss,
+        last_steps_loss,
     };
     Ok((model, report))
 }

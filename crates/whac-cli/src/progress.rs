@@ -14,6 +14,7 @@ pub struct RunObserver {
     start: Instant,
     plain_every: usize,
     total: usize,
+    rate: f64,
 }
 
 impl RunObserver {
@@ -25,6 +26,7 @@ impl RunObserver {
             start: Instant::now(),
             plain_every: plain_every.max(1),
             total: 0,
+            rate: 0.0,
         })
     }
 
@@ -52,21 +54,19 @@ impl Observer for RunObserver {
         }
     }
 
-    fn on_step(&mut self, _step: usize, loss: f32) {
+    fn on_step(&mut self, _step: usize, epoch: usize, loss: f32) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            bar.set_message(format!("loss {loss:.4}"));
+            bar.set_prefix(epoch.to_string());
+            bar.set_message(format!("loss {loss:.4}  {:.0} views/s", self.rate));
         }
     }
 
     fn on_log(&mut self, record: &StepRecord) -> std::io::Result<()> {
-        if let Some(bar) = &self.bar {
-            bar.set_prefix(record.epoch.to_string());
-            bar.set_message(format!(
-                "loss {:.4}  {:.0} views/s",
-                record.loss_avg, record.views_per_second
-            ));
-        } else if record.step.is_multiple_of(self.plain_every) || record.step == self.total {
+        self.rate = record.views_per_second;
+        if self.bar.is_none()
+            && (record.step.is_multiple_of(self.plain_every) || record.step == self.total)
+        {
             eprintln!(
                 "step {}/{} epoch {} loss {:.4} {:.0} views/s {:.1}s",
                 record.step,

@@ -4,35 +4,24 @@ use serde::Serialize;
 use whac::eval::FeatureScores;
 use whac::train::{Standardize, TrainReport};
 
-/// Everything `summary.json` holds.
+/// Everything `summary.json` holds: the head (config and data), then what training measured,
+/// then the scores of the representation.
 #[derive(Serialize, Debug)]
 pub struct Summary {
-    pub data: &'static str,
-    pub data_source: String,
-    pub train_examples: usize,
-    pub test_examples: usize,
-    pub encoder: &'static str,
-    pub objective: &'static str,
-    pub negatives: &'static str,
-    pub copies: usize,
-    pub temperature: f64,
+    #[serde(flatten)]
+    pub head: SummaryHead,
     pub epochs: usize,
     pub steps: usize,
     pub batch_size: usize,
-    pub learning_rate: f64,
-    pub seed: u64,
     pub train_seconds: f64,
     pub views_per_second: f64,
     pub first_epoch_loss: f64,
     pub final_loss: f64,
     pub loss_first_steps: f64,
     pub loss_last_steps: f64,
-    pub standardize: Standardize,
     pub representation_dim: usize,
     pub linear_probe: whac_eval::ProbeReport,
     pub knn: whac::eval::KnnScore,
-    pub baseline_pixels: Option<FeatureScores>,
-    pub eval_seconds: f64,
     pub whac_version: &'static str,
 }
 
@@ -40,32 +29,19 @@ impl Summary {
     /// Builds the summary from the training report and the scores.
     pub fn new(head: SummaryHead, train: &TrainReport, scores: FeatureScores) -> Self {
         Summary {
-            data: head.data,
-            data_source: head.data_source,
-            train_examples: head.train_examples,
-            test_examples: head.test_examples,
-            encoder: head.encoder,
-            objective: head.objective,
-            negatives: head.negatives,
-            copies: head.copies,
-            temperature: head.temperature,
+            head,
             epochs: train.epochs,
             steps: train.steps,
             batch_size: train.batch_size,
-            learning_rate: head.learning_rate,
-            seed: head.seed,
             train_seconds: train.train_seconds,
             views_per_second: train.views_per_second,
             first_epoch_loss: train.first_epoch_loss,
             final_loss: train.final_loss,
             loss_first_steps: train.first_steps_loss,
             loss_last_steps: train.last_steps_loss,
-            standardize: head.standardize,
             representation_dim: scores.dim,
             linear_probe: scores.linear_probe,
             knn: scores.knn,
-            baseline_pixels: head.baseline_pixels,
-            eval_seconds: head.eval_seconds,
             whac_version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -75,14 +51,14 @@ impl Summary {
         let mut s = format!(
             "whac: {} ({} train / {} test), {} encoder, objective {} (negatives {}, M = {}, τ = {})\n\
              trained {} epochs, {} steps in {:.1} s ({:.0} views/s); loss {:.4} (first steps) → {:.4} (last steps)\n\n",
-            self.data_source,
-            self.train_examples,
-            self.test_examples,
-            self.encoder,
-            self.objective,
-            self.negatives,
-            self.copies,
-            self.temperature,
+            self.head.data_source,
+            self.head.train_examples,
+            self.head.test_examples,
+            self.head.encoder,
+            self.head.objective,
+            self.head.negatives,
+            self.head.copies,
+            self.head.temperature,
             self.epochs,
             self.steps,
             self.train_seconds,
@@ -100,7 +76,7 @@ impl Summary {
             self.linear_probe.test_accuracy,
             self.knn.test_accuracy
         ));
-        if let Some(b) = &self.baseline_pixels {
+        if let Some(b) = &self.head.baseline_pixels {
             s.push_str(&format!(
                 "  raw pixels        {:.4} / {:.4}               {:.4}\n",
                 b.linear_probe.train_accuracy, b.linear_probe.test_accuracy, b.knn.test_accuracy
@@ -111,7 +87,8 @@ impl Summary {
     }
 }
 
-/// The parts of the summary that come from the config and the data.
+/// The parts of the summary that come from the config, the data and the baseline.
+#[derive(Serialize, Debug)]
 pub struct SummaryHead {
     pub data: &'static str,
     pub data_source: String,

@@ -47,16 +47,8 @@ pub fn evaluate_features(
     num_classes: usize,
     config: &EvalConfig,
 ) -> Result<FeatureScores, WhacError> {
-    let train_f = Features {
-        data: train,
-        rows: train_labels.len(),
-        cols: dim,
-    };
-    let test_f = Features {
-        data: test,
-        rows: test_labels.len(),
-        cols: dim,
-    };
+    let train_f = Features::new(train, train_labels.len(), dim);
+    let test_f = Features::new(test, test_labels.len(), dim);
     let probe = linear_probe(
         train_f,
         train_labels,
@@ -65,16 +57,6 @@ pub fn evaluate_features(
         num_classes,
         &config.probe,
     )?;
-    let train_f = Features {
-        data: train,
-        rows: train_labels.len(),
-        cols: dim,
-    };
-    let test_f = Features {
-        data: test,
-        rows: test_labels.len(),
-        cols: dim,
-    };
     let knn = knn_accuracy(
         train_f,
         train_labels,

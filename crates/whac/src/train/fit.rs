@@ -160,7 +160,7 @@ pub fn fit(
             epoch_steps += 1;
             log_loss_sum += f64::from(loss_value);
             log_steps += 1;
-            observer.on_step(step, loss_value);
+            observer.on_step(step, epoch + 1, loss_value);
 
             let elapsed = start.elapsed().as_secs_f64();
             if step.is_multiple_of(config.log_every) || step == total_steps {

@@ -43,8 +43,8 @@ pub struct EpochRecord {
 pub trait Observer {
     /// Before the first step.
     fn on_start(&mut self, _total_steps: usize) {}
-    /// After every step, with its loss (cheap: no I/O expected).
-    fn on_step(&mut self, _step: usize, _loss: f32) {}
+    /// After every step (1-based step and epoch), with its loss (cheap: no I/O expected).
+    fn on_step(&mut self, _step: usize, _epoch: usize, _loss: f32) {}
     /// Every `train.log_every` steps.
     fn on_log(&mut self, _record: &StepRecord) -> std::io::Result<()> {
         Ok(())

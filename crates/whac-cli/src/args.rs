@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub use crate::commands::rbm::RbmArgs;
+
 /// whac: contrastive learning as maximum-likelihood training of one RBM per example.
 #[derive(Parser, Debug)]
 #[command(name = "whac", version, about, long_about = None)]
@@ -15,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Train an encoder, evaluate it (linear probe, kNN, raw-pixel baselines), write a run folder.
     Train(TrainArgs),
+    /// The classical Bernoulli RBM: train (CD-k, PCD), evaluate (exact log Z, AIS), sample.
+    Rbm(RbmArgs),
 }
 
 #[derive(Args, Debug)]

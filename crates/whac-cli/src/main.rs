@@ -32,5 +32,6 @@ fn main() -> ExitCode {
 fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         args::Command::Train(a) => commands::train::run(a),
+        args::Command::Rbm(a) => commands::rbm::run(a),
     }
 }

@@ -82,6 +82,12 @@ impl Summary {
                 b.linear_probe.train_accuracy, b.linear_probe.test_accuracy, b.knn.test_accuracy
             ));
         }
+        if let Some(r) = &self.head.induced_rbm {
+            s.push_str(&format!(
+                "\ninduced-RBM test log-likelihood {:.4} nats (uniform {:.4}; M = {}, {} draw(s))\n",
+                r.test_log_likelihood, r.uniform_log_likelihood, r.copies, r.draws
+            ));
+        }
         s.push_str(&format!("\nrun folder: {}", run_dir.display()));
         s
     }
@@ -97,11 +103,13 @@ pub struct SummaryHead {
     pub encoder: &'static str,
     pub objective: &'static str,
     pub negatives: &'static str,
+    pub unbiased: bool,
     pub copies: usize,
     pub temperature: f64,
     pub learning_rate: f64,
     pub seed: u64,
     pub standardize: Standardize,
     pub baseline_pixels: Option<FeatureScores>,
+    pub induced_rbm: Option<whac::eval::InducedRbmScore>,
     pub eval_seconds: f64,
 }

@@ -133,7 +133,7 @@ fn bad_values_and_overrides_are_one_line_exit_2() {
         ("compatibility.temperature=-1", "compatibility.temperature"),
         ("train.epochs=0", "train.epochs"),
         ("objective.kind=simclr", "simclr"),
-        ("objective.negatives=all", "all"),
+        ("objective.negatives=everything", "everything"),
         ("train.batch_size=lots", "train.batch_size"),
         ("train.device=cuda", "cuda"),
     ] {

@@ -6,7 +6,11 @@
 //! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR` as typed on the command line;
 //! - [`transform`]: the stochastic transformation `T` (data augmentation), configured by
 //!   [`TransformConfig`], checked into a [`Transform`], applied per image or per batch with
-//!   [`augment_batch`].
+//!   [`augment_batch`];
+//! - [`text`]: `text:FILE.tsv[.gz]` ([`load_text`]), tokenisation, vocabulary and the token
+//!   sequence transformation ([`TextTransformConfig`], [`augment_text_batch`]);
+//! - [`table`]: `csv:FILE[.gz]` ([`load_csv`]), standardised numeric features and their
+//!   transformation ([`TableTransformConfig`], [`augment_table_batch`]).
 //!
 //! Every problem with user input or files is a [`DataError`] whose message is one line naming the
 //! file, key or value and what was expected.
@@ -19,9 +23,25 @@ mod image_set;
 mod spec;
 pub mod transform;
 
+mod check;
+mod read;
+mod split;
+pub mod table;
+pub mod text;
+
 pub use digits::{DIGITS_SIDE, digits};
 pub use error::DataError;
 pub use idx::load_idx_dir;
 pub use image_set::{ImageSet, Split};
 pub use spec::DataSpec;
 pub use transform::{OpConfig, Transform, TransformConfig, augment_batch, copy_seed};
+
+pub use split::SplitRule;
+pub use table::{
+    TableLoadConfig, TableOpConfig, TableSet, TableSplit, TableTransform, TableTransformConfig,
+    augment_table_batch, load_csv, load_csv_file,
+};
+pub use text::{
+    TextLoadConfig, TextOpConfig, TextSet, TextSplit, TextTransform, TextTransformConfig,
+    Tokenizer, Vocab, VocabConfig, augment_text_batch, load_text, load_text_files,
+};

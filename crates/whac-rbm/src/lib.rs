@@ -1,12 +1,38 @@
 //! The classical Bernoulli–Bernoulli restricted Boltzmann machine (DESIGN.md §1.1), where whac's
 //! idea starts: `E(v, h) = −vᵀb − cᵀh − vᵀWh`.
 //!
-//! This crate holds the model and its exact partition function; training (CD-k, PCD, parallel
-//! tempering) and AIS are the subject of the RBM toolkit issue and build on these pieces.
+//! - [`Rbm`] (f64): free energy, energy, exact log Z ([`exact_log_z`]) by enumerating the smaller
+//!   layer, mean log-likelihood ([`mean_log_likelihood`]);
+//! - [`Params`] (f32): batched conditionals and Gibbs sampling on `gemm`;
+//! - training ([`train`], one step [`update`]): CD-k and PCD, momentum, weight decay, optional
+//!   centring (Melchior et al. 2016), Hinton's initialisation; settings in [`RbmTrainConfig`];
+//! - AIS and reverse AIS ([`ais`]) from a base-rate model (Salakhutdinov & Murray 2008);
+//! - artifacts: `model.safetensors` ([`save_safetensors`]) and PNG grids ([`save_grid_png`]).
 #![warn(missing_docs)]
 
+mod ais;
+mod binarize;
+mod config;
+mod error;
+mod eval;
+mod gibbs;
+mod image;
+mod io;
 mod log_z;
+mod matmul;
 mod model;
+mod train;
 
+pub use ais::{AisConfig, AisReport, LogZEstimate, ais};
+pub use binarize::{base_rate_biases, binarize};
+pub use config::{Algorithm, Binarization, RbmTrainConfig};
+pub use error::RbmError;
+pub use eval::mean_log_likelihood;
+pub use gibbs::{Params, sample_in_place};
+pub use image::{filters, save_grid_png};
+pub use io::{load_safetensors, save_safetensors};
 pub use log_z::{MAX_ENUMERATED_UNITS, exact_log_z, log_sum_exp};
 pub use model::Rbm;
+pub use train::{
+    EpochReport, Negative, Offsets, PersistentChains, StepStats, TrainState, Trained, train, update,
+};

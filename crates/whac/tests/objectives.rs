@@ -278,3 +278,76 @@ fn l2_normalize_gives_unit_rows() {
         assert!((g - e).abs() < 1e-6, "{y:?}");
     }
 }
+
+/// The hard-negative loss (and DCL at β = 0) written as loops, after the reference code of
+/// Robinson et al. 2021 (`hcl` repository, `criterion` in `main.py`).
+fn hcl_naive(va: &[Vec<f64>], vb: &[Vec<f64>], tau: f64, tau_plus: f64, beta: f64) -> f64 {
+    let z: Vec<&Vec<f64>> = va.iter().chain(vb.iter()).collect();
+    let n2 = z.len();
+    let b = va.len();
+    let negatives = (n2 - 2) as f64;
+    let mut total = 0.0;
+    for i in 0..n2 {
+        let partner = (i + b) % n2;
+        let pos = (dot(z[i], z[partner]) / tau).exp();
+        let (mut weighted, mut imp_sum) = (0.0, 0.0);
+        for k in (0..n2).filter(|&k| k != i && k != partner) {
+            let s = dot(z[i], z[k]) / tau;
+            let imp = (beta * s).exp();
+            weighted += imp * s.exp();
+            imp_sum += imp;
+        }
+        let reweighted = weighted / (imp_sum / negatives);
+        let ng = ((-tau_plus * negatives * pos + reweighted) / (1.0 - tau_plus))
+            .max(negatives * (-1.0 / tau).exp());
+        total += -(pos / (pos + ng)).ln();
+    }
+    total / n2 as f64
+}
+
+#[test]
+fn dcl_and_hcl_match_naive_loops() {
+    use whac::objective::{debiased_contrastive, hard_negative};
+    for (rows, d, tau, tau_plus, beta) in [
+        (4, 5, 0.5, 0.1, 1.0),
+        (6, 3, 0.2, 0.05, 0.5),
+        (3, 4, 1.0, 0.0, 2.0),
+    ] {
+        let a = fixture(rows * d, 40 + rows as u64);
+        let b = fixture(rows * d, 80 + rows as u64);
+        let (na, nb) = (normalized_rows(&a, rows, d), normalized_rows(&b, rows, d));
+        let c = cosine(tau);
+        let emb = |x: &[f32]| c.embed(tensor2(x, rows, d));
+        let hcl = hard_negative(emb(&a), emb(&b), &c, tau_plus, beta).into_scalar::<f32>() as f64;
+        let expected = hcl_naive(&na, &nb, tau, tau_plus, beta);
+        assert!(
+            (hcl - expected).abs() < 1e-4 * expected.abs().max(1.0),
+            "hcl {hcl} vs {expected}"
+        );
+        let dcl = debiased_contrastive(emb(&a), emb(&b), &c, tau_plus).into_scalar::<f32>() as f64;
+        let expected = hcl_naive(&na, &nb, tau, tau_plus, 0.0);
+        assert!(
+            (dcl - expected).abs() < 1e-4 * expected.abs().max(1.0),
+            "dcl {dcl} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn dcl_without_debiasing_is_nt_xent_without_the_positive_in_the_denominator_sum() {
+    // τ⁺ = 0 and β = 0: Ng = Σ_negatives e^s (when above the clamp), so DCL = NT-Xent exactly.
+    use whac::objective::debiased_contrastive;
+    let (rows, d, tau) = (5, 4, 0.5);
+    let a = fixture(rows * d, 11);
+    let b = fixture(rows * d, 12);
+    let c = cosine(tau);
+    let dcl = debiased_contrastive(
+        c.embed(tensor2(&a, rows, d)),
+        c.embed(tensor2(&b, rows, d)),
+        &c,
+        0.0,
+    )
+    .into_scalar::<f32>() as f64;
+    let nt = nt_xent_burn(&a, &b, rows, d, tau);
+    assert!((dcl - nt).abs() < 1e-4, "{dcl} vs {nt}");
+}

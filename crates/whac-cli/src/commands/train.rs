@@ -6,7 +6,7 @@ use std::time::Instant;
 use whac::burn::module::Module;
 use whac::compatibility::Model;
 use whac::encoder::EncoderConfig;
-use whac::eval::{embed, evaluate_features};
+use whac::eval::{embed, evaluate_features, induced_rbm_log_likelihood};
 use whac::objective::Objective;
 use whac::train::{Standardize, TrainData, fit, save_model};
 
@@ -107,6 +107,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    let induced_rbm = (eval.induced_rbm_draws > 0).then(|| {
+        induced_rbm_log_likelihood(
+            &model,
+            &split.test,
+            &transform,
+            standardize,
+            &compatibility,
+            objective.copies(),
+            eval.induced_rbm_draws,
+            config.train.seed,
+            &base_device,
+        )
+    });
     let head = SummaryHead {
         data: config.data.source.name(),
         data_source: config.data.source.to_string(),
@@ -116,20 +129,16 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             EncoderConfig::Mlp { .. } => "mlp",
             EncoderConfig::Cnn { .. } => "cnn",
         },
-        objective: match objective {
-            Objective::Rbm { .. } => "rbm",
-            Objective::NtXent => "nt_xent",
-        },
-        negatives: match objective {
-            Objective::Rbm { .. } => "importance",
-            Objective::NtXent => "in_batch",
-        },
+        objective: objective.name(),
+        negatives: objective.negatives_name(),
+        unbiased: matches!(objective, Objective::Rbm { unbiased: true, .. }),
         copies: objective.copies(),
         temperature: compatibility.temperature,
         learning_rate: config.train.learning_rate,
         seed: config.train.seed,
         standardize,
         baseline_pixels,
+        induced_rbm,
         eval_seconds: eval_start.elapsed().as_secs_f64(),
     };
     let summary = Summary::new(head, &report, representation);

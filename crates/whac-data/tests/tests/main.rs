@@ -2,6 +2,8 @@
 
 mod idx;
 mod spec;
+mod table;
+mod text;
 mod transform;
 
 use std::path::PathBuf;

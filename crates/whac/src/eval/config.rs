@@ -15,6 +15,9 @@ pub struct EvalConfig {
     pub baseline_pixels: bool,
     /// Images per forward pass when embedding. Default 1024.
     pub batch_size: usize,
+    /// Independent draws of the M copies for the induced-RBM test log-likelihood
+    /// (`induced_rbm.test_log_likelihood`); 0 skips it. Default 1.
+    pub induced_rbm_draws: usize,
 }
 
 impl Default for EvalConfig {
@@ -24,6 +27,7 @@ impl Default for EvalConfig {
             knn: KnnConfig::default(),
             baseline_pixels: true,
             batch_size: 1024,
+            induced_rbm_draws: 1,
         }
     }
 }

@@ -1,10 +1,13 @@
 //! Measuring a trained encoder: embed a split with the frozen representation, then a linear probe
-//! and weighted kNN from `whac-eval`, beside the same measurements on raw pixels.
+//! and weighted kNN from `whac-eval`, beside the same measurements on raw pixels; and the
+//! induced-RBM log-likelihood of the test set.
 
 mod config;
 mod embed;
 mod evaluate;
+mod induced_rbm;
 
 pub use config::EvalConfig;
-pub use embed::embed;
+pub use embed::{Side, embed, embed_pixels, embed_with};
 pub use evaluate::{EvalReport, FeatureScores, KnnScore, evaluate_features};
+pub use induced_rbm::{InducedRbmScore, induced_rbm_log_likelihood};

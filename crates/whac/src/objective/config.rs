@@ -13,29 +13,79 @@ pub enum ObjectiveKind {
     Rbm,
     /// NT-Xent / InfoNCE as in SimCLR (two augmented views, no clean visible side).
     NtXent,
+    /// Debiased contrastive loss (Chuang et al. 2020), two views, `tau_plus`.
+    Dcl,
+    /// Hard-negative contrastive loss (Robinson et al. 2021), two views, `beta`, `tau_plus`.
+    Hcl,
 }
 
 /// Where the negatives of the induced-RBM gradient come from (DESIGN.md §1.3).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Negatives {
-    /// The other examples of the batch, drawn uniformly, with self-normalised importance weights
-    /// `w ∝ exp Φ_x(x_k)`; `x` itself belongs to the normalising set.
+    /// Uniform proposals (the batch, or the batch plus `num_negatives` rows of the memory bank)
+    /// with self-normalised importance weights `w ∝ exp Φ_x(x_k)`; `x` itself belongs to the
+    /// normalising set.
     #[default]
     Importance,
+    /// Every training example: the log-sum-exp runs over a memory bank of N embeddings, the
+    /// batch's fresh embeddings replacing their stale rows. Exact when the bank is fresh.
+    All,
+}
+
+/// Where `importance` draws its proposals.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Proposals {
+    /// The other examples of the batch.
+    #[default]
+    Batch,
+    /// The batch plus `num_negatives` rows drawn uniformly from the memory bank.
+    Bank,
+}
+
+/// `[objective.bank]`: the memory bank of clean-example embeddings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BankConfig {
+    /// A visited row becomes `normalise(momentum · old + (1 − momentum) · fresh)`; 0 replaces it.
+    /// Default 0.
+    pub momentum: f64,
+}
+
+impl Default for BankConfig {
+    fn default() -> Self {
+        Self { momentum: 0.0 }
+    }
 }
 
 /// `[objective]` as written in a recipe.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ObjectiveConfig {
-    /// `rbm` or `nt_xent`. Default `rbm`.
+    /// `rbm`, `nt_xent`, `dcl` or `hcl`. Default `rbm`.
     pub kind: ObjectiveKind,
-    /// M, the number of augmented copies per example (the hidden units of its RBM). For
-    /// `nt_xent` the two views. Default 2.
+    /// M, the number of augmented copies per example (the hidden units of its RBM). For the
+    /// two-view baselines, 2. Default 2.
     pub copies: usize,
-    /// Negative strategy for `rbm`. Default `importance`.
+    /// Negative strategy for `rbm`: `importance` or `all`. Default `importance`.
     pub negatives: Negatives,
+    /// Proposals of `importance`: `batch` or `bank`. Default `batch`.
+    pub proposals: Proposals,
+    /// K, bank rows added to the batch as proposals when `proposals = "bank"`. Default 4096.
+    pub num_negatives: usize,
+    /// `rbm`: weights `p(x_n|T(x))` from a second, independent set of M copies, with no gradient
+    /// through them (the unbiased estimate of §1.2). Default false.
+    pub unbiased: bool,
+    /// `rbm`: the visible side is an augmented copy too (as SimCLR's symmetric views) instead of
+    /// the clean example. Default false.
+    pub augment_visible: bool,
+    /// `dcl` / `hcl`: the class prior τ⁺ of the debiasing correction, in [0, 1). Default 0.1.
+    pub tau_plus: f64,
+    /// `hcl`: concentration β of the hard-negative weights exp(β s), ≥ 0. Default 1.0.
+    pub beta: f64,
+    /// `[objective.bank]`.
+    pub bank: BankConfig,
 }
 
 impl Default for ObjectiveConfig {
@@ -44,8 +94,29 @@ impl Default for ObjectiveConfig {
             kind: ObjectiveKind::Rbm,
             copies: 2,
             negatives: Negatives::Importance,
+            proposals: Proposals::Batch,
+            num_negatives: 4096,
+            unbiased: false,
+            augment_visible: false,
+            tau_plus: 0.1,
+            beta: 1.0,
+            bank: BankConfig::default(),
         }
     }
+}
+
+/// The negatives of a checked induced-RBM objective.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RbmNegatives {
+    /// Importance weights over the batch.
+    BatchImportance,
+    /// Importance weights over the batch plus `k` uniform bank rows.
+    BankImportance {
+        /// Bank rows per step.
+        k: usize,
+    },
+    /// The whole training set through the memory bank.
+    All,
 }
 
 /// A checked objective.
@@ -56,15 +127,64 @@ pub enum Objective {
         /// M ≥ 1.
         copies: usize,
         /// Negative strategy.
-        negatives: Negatives,
+        negatives: RbmNegatives,
+        /// Weights from an independent second set of copies.
+        unbiased: bool,
+        /// Visible side augmented.
+        augment_visible: bool,
+        /// Memory-bank momentum (used by bank strategies).
+        bank_momentum: f64,
     },
     /// NT-Xent on two views.
     NtXent,
+    /// Debiased contrastive loss on two views.
+    Dcl {
+        /// τ⁺.
+        tau_plus: f64,
+    },
+    /// Hard-negative loss on two views.
+    Hcl {
+        /// τ⁺.
+        tau_plus: f64,
+        /// β.
+        beta: f64,
+    },
 }
 
 impl ObjectiveConfig {
     /// Validates the combination.
     pub fn check(&self) -> Result<Objective, WhacError> {
+        if !(0.0..1.0).contains(&self.tau_plus) {
+            return Err(WhacError::config(
+                "objective.tau_plus",
+                self.tau_plus,
+                "a class prior in [0, 1), such as 0.1",
+            ));
+        }
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return Err(WhacError::config(
+                "objective.beta",
+                self.beta,
+                "a number ≥ 0, such as 1.0",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.bank.momentum) {
+            return Err(WhacError::config(
+                "objective.bank.momentum",
+                self.bank.momentum,
+                "a number in [0, 1)",
+            ));
+        }
+        let two_views = |kind: &str| {
+            if self.copies != 2 {
+                return Err(WhacError::config(
+                    "objective.copies",
+                    self.copies,
+                    format!("2 for objective.kind = \"{kind}\" (it contrasts two views)"),
+                ));
+            }
+            Ok(())
+        };
         match self.kind {
             ObjectiveKind::Rbm => {
                 if self.copies == 0 || self.copies > 64 {
@@ -74,41 +194,130 @@ impl ObjectiveConfig {
                         "an integer from 1 to 64",
                     ));
                 }
+                let negatives = match (self.negatives, self.proposals) {
+                    (Negatives::Importance, Proposals::Batch) => RbmNegatives::BatchImportance,
+                    (Negatives::Importance, Proposals::Bank) => {
+                        if self.num_negatives == 0 {
+                            return Err(WhacError::config(
+                                "objective.num_negatives",
+                                0,
+                                "a positive number of bank rows, such as 4096",
+                            ));
+                        }
+                        RbmNegatives::BankImportance {
+                            k: self.num_negatives,
+                        }
+                    }
+                    (Negatives::All, _) => RbmNegatives::All,
+                };
                 Ok(Objective::Rbm {
                     copies: self.copies,
-                    negatives: self.negatives,
+                    negatives,
+                    unbiased: self.unbiased,
+                    augment_visible: self.augment_visible,
+                    bank_momentum: self.bank.momentum,
                 })
             }
             ObjectiveKind::NtXent => {
-                if self.copies != 2 {
-                    return Err(WhacError::config(
-                        "objective.copies",
-                        self.copies,
-                        "2 for objective.kind = \"nt_xent\" (it contrasts two views)",
-                    ));
-                }
+                two_views("nt_xent")?;
                 Ok(Objective::NtXent)
+            }
+            ObjectiveKind::Dcl => {
+                two_views("dcl")?;
+                Ok(Objective::Dcl {
+                    tau_plus: self.tau_plus,
+                })
+            }
+            ObjectiveKind::Hcl => {
+                two_views("hcl")?;
+                Ok(Objective::Hcl {
+                    tau_plus: self.tau_plus,
+                    beta: self.beta,
+                })
             }
         }
     }
 }
 
-impl Objective {
-    /// Whether the clean example is encoded as the visible side.
-    pub fn needs_clean(&self) -> bool {
-        matches!(self, Objective::Rbm { .. })
-    }
+/// What the trainer feeds an objective for each example, in this order in one forward pass:
+/// the visible side (clean or augmented) if any, the M copies with gradient, and the M weight
+/// copies without gradient (unbiased estimate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewPlan {
+    /// Clean example as visible side.
+    pub clean: bool,
+    /// Augmented copies drawn per example (visible side included when it is augmented).
+    pub augmented: usize,
+}
 
-    /// Augmented copies drawn per example.
-    pub fn copies(&self) -> usize {
-        match self {
-            Objective::Rbm { copies, .. } => *copies,
-            Objective::NtXent => 2,
+impl ViewPlan {
+    /// Images encoded per example per step.
+    pub fn per_example(&self) -> usize {
+        self.augmented + usize::from(self.clean)
+    }
+}
+
+impl Objective {
+    /// The views each example contributes to a step.
+    pub fn view_plan(&self) -> ViewPlan {
+        match *self {
+            Objective::Rbm {
+                copies,
+                unbiased,
+                augment_visible,
+                ..
+            } => {
+                let hidden = copies * if unbiased { 2 } else { 1 };
+                ViewPlan {
+                    clean: !augment_visible,
+                    augmented: hidden + usize::from(augment_visible),
+                }
+            }
+            Objective::NtXent | Objective::Dcl { .. } | Objective::Hcl { .. } => ViewPlan {
+                clean: false,
+                augmented: 2,
+            },
         }
     }
 
-    /// Images encoded per example per step.
-    pub fn views_per_example(&self) -> usize {
-        self.copies() + usize::from(self.needs_clean())
+    /// Whether this objective keeps a memory bank of N embeddings.
+    pub fn uses_bank(&self) -> bool {
+        matches!(
+            self,
+            Objective::Rbm {
+                negatives: RbmNegatives::All | RbmNegatives::BankImportance { .. },
+                ..
+            }
+        )
+    }
+
+    /// Copies M of the induced RBM (2 views for the baselines).
+    pub fn copies(&self) -> usize {
+        match self {
+            Objective::Rbm { copies, .. } => *copies,
+            _ => 2,
+        }
+    }
+
+    /// Short name for summaries: `rbm`, `nt_xent`, `dcl`, `hcl`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Objective::Rbm { .. } => "rbm",
+            Objective::NtXent => "nt_xent",
+            Objective::Dcl { .. } => "dcl",
+            Objective::Hcl { .. } => "hcl",
+        }
+    }
+
+    /// Short name of the negative strategy for summaries.
+    pub fn negatives_name(&self) -> &'static str {
+        match self {
+            Objective::Rbm { negatives, .. } => match negatives {
+                RbmNegatives::BatchImportance => "importance",
+                RbmNegatives::BankImportance { .. } => "importance_bank",
+                RbmNegatives::All => "all",
+            },
+            _ => "in_batch",
+        }
     }
 }

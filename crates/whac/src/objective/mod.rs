@@ -1,17 +1,26 @@
 //! Per-example density estimators: objectives that take embeddings and return a loss.
 //!
-//! - [`induced_rbm`]: maximum likelihood of the RBM each example induces through its copies
-//!   (DESIGN.md §1.2), with importance-weighted negatives from the batch (§1.3).
-//! - [`nt_xent`]: SimCLR's NT-Xent, the baseline.
+//! - [`induced_rbm_loss`]: maximum likelihood of the RBM each example induces through its copies
+//!   (DESIGN.md §1.2), over the candidates a negative strategy supplies (§1.3): the batch with
+//!   importance weights, the batch plus memory-bank rows, or the whole training set through the
+//!   [`MemoryBank`]; optionally the unbiased estimate.
+//! - [`nt_xent`], [`debiased_contrastive`], [`hard_negative`]: the two-view baselines.
 
+mod bank;
 mod config;
+mod contrastive;
 mod diagnostics;
 mod induced_rbm;
 mod nt_xent;
 
-pub use config::{Negatives, Objective, ObjectiveConfig, ObjectiveKind};
-pub use diagnostics::effective_sample_size;
-pub use induced_rbm::{RbmLoss, induced_rbm_importance};
+pub use bank::MemoryBank;
+pub use config::{
+    BankConfig, Negatives, Objective, ObjectiveConfig, ObjectiveKind, Proposals, RbmNegatives,
+    ViewPlan,
+};
+pub use contrastive::{debiased_contrastive, hard_negative};
+pub use diagnostics::{RbmDiagnostics, effective_sample_size};
+pub use induced_rbm::{RbmLoss, induced_rbm_importance, induced_rbm_loss, phi};
 pub use nt_xent::nt_xent;
 
 use burn::prelude::*;
@@ -20,4 +29,10 @@ use burn::prelude::*;
 pub(crate) fn shifted_index(n: usize, shift: usize, device: &Device) -> Tensor<2, Int> {
     let idx: Vec<i64> = (0..n).map(|i| ((i + shift) % n) as i64).collect();
     Tensor::<1, Int>::from_data(TensorData::new(idx, [n]), device).reshape([n, 1])
+}
+
+/// An index tensor `[n]` from host indices.
+pub fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let idx: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::<1, Int>::from_data(TensorData::new(idx, [indices.len()]), device)
 }

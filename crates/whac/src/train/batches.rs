@@ -60,9 +60,12 @@ pub struct Batch {
     pub epoch: usize,
     /// Examples in the batch (B).
     pub size: usize,
+    /// Training-set index of each example.
+    pub indices: Vec<usize>,
     /// `[B, H, W]`: the clean examples (the visible side of the induced RBM), when needed.
     pub clean: Option<Vec<f32>>,
-    /// `[B, M, H, W]`: the augmented copies.
+    /// `[B, A, H, W]`: the augmented views of each example (A from the objective's
+    /// [`ViewPlan`](crate::objective::ViewPlan)).
     pub copies: Vec<f32>,
 }
 
@@ -95,7 +98,7 @@ pub(crate) fn produce(
             standardize.apply(&mut views);
             let clean = needs_clean.then(|| {
                 let mut clean = Vec::with_capacity(b * dim);
-                for &i in &indices {
+                for &i in indices.iter() {
                     clean.extend_from_slice(set.image(i));
                 }
                 standardize.apply(&mut clean);
@@ -104,6 +107,7 @@ pub(crate) fn produce(
             let batch = Batch {
                 epoch,
                 size: b,
+                indices,
                 clean,
                 copies: views,
             };

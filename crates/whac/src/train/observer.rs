@@ -19,9 +19,9 @@ pub struct StepRecord {
     pub learning_rate: f64,
     /// Views encoded per second since training started.
     pub views_per_second: f64,
-    /// Mean effective sample size of the negative weights (induced RBM only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub negative_ess: Option<f32>,
+    /// Diagnostics of the induced RBM's negatives (induced RBM only).
+    #[serde(flatten)]
+    pub rbm: Option<crate::objective::RbmDiagnostics>,
 }
 
 /// The end of an epoch (a line of `metrics.jsonl`).

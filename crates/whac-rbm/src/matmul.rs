@@ -1,0 +1,178 @@
+//! A safe, checked wrapper around `gemm::gemm` for f32 matrices (copied from `whac-eval`, whose
+//! wrapper is crate-private).
+//!
+//! This is the only file of the crate with `unsafe`: gemm takes raw pointers and strides. The
+//! wrapper checks every shape and bound before the call, so the rest of the crate stays safe.
+#![allow(unsafe_code)]
+
+use gemm::Parallelism;
+
+/// A borrowed matrix with explicit element strides, so a transpose is free.
+///
+/// Invariant (set by [`MatRef::row_major`], kept by [`MatRef::t`]): when `rows` and `cols` are
+/// non-zero, `(rows − 1)·row_stride + (cols − 1)·col_stride < data.len()`, so every element the
+/// matrix names lies inside `data`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MatRef<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> MatRef<'a> {
+    /// The first `rows × cols` values of `data`, row-major.
+    pub(crate) fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        assert!(
+            data.len() >= rows * cols,
+            "matrix of {rows} × {cols} needs {} values, got {}",
+            rows * cols,
+            data.len()
+        );
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose, sharing storage.
+    pub(crate) fn t(self) -> Self {
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
+    }
+}
+
+/// `dst = a · b` (or `dst += a · b` when `accumulate`), with `dst` contiguous row-major.
+///
+/// # Shapes
+/// `a`: m × k, `b`: k × n, `dst`: m × n (`dst.len() == m · n`). Runs on the rayon pool.
+pub(crate) fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+    checked_gemm(dst, a, b, accumulate, Parallelism::Rayon(0));
+}
+
+fn checked_gemm(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, par: Parallelism) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(
+        b.rows, k,
+        "matmul inner dimensions differ: {m} × {k} times {} × {n}",
+        b.rows
+    );
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "matmul destination has {} values, needs {m} × {n}",
+        dst.len()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst.fill(0.0);
+        }
+        return;
+    }
+    // Strides are element counts of in-bounds offsets, so they fit in isize.
+    let s = |x: usize| x as isize;
+    // SAFETY: `dst` holds exactly m·n contiguous values addressed with row stride n and column
+    // stride 1, and is borrowed mutably, so nothing aliases it. By the `MatRef` invariant every
+    // element of `a` (m × k) and `b` (k × n) read through its strides lies inside its slice, and
+    // both are shared borrows that cannot overlap `dst`. `gemm` computes
+    // dst := alpha·dst + beta·lhs·rhs and reads `dst` only when `read_dst` is true; f32 is a
+    // supported element type, so it does not panic on the type.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            s(n),
+            accumulate,
+            a.data.as_ptr(),
+            s(a.col_stride),
+            s(a.row_stride),
+            b.data.as_ptr(),
+            s(b.col_stride),
+            s(b.row_stride),
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Naive triple loop over row-major `a` (m × k) and `b` (k × n).
+    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum();
+            }
+        }
+        out
+    }
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i as u32).wrapping_mul(2654435761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn matches_naive_loops_with_and_without_transposes() {
+        let (m, k, n) = (7, 5, 3);
+        let a = values(m * k, 1);
+        let b = values(k * n, 2);
+        let want = naive(&a, &b, m, k, n);
+        let mut got = vec![f32::NAN; m * n];
+        matmul(
+            &mut got,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            false,
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-5, "{g} vs {w}");
+        }
+        // aᵀ stored as k × m, bᵀ stored as n × k: transposing both views gives a · b again.
+        let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();
+        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+        let mut got_t = vec![0.0; m * n];
+        matmul(
+            &mut got_t,
+            MatRef::row_major(&at, k, m).t(),
+            MatRef::row_major(&bt, n, k).t(),
+            false,
+        );
+        for (g, w) in got_t.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-5, "{g} vs {w}");
+        }
+        // Accumulating adds a second product on top.
+        matmul(
+            &mut got,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            true,
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - 2.0 * w).abs() < 1e-5, "{g} vs {}", 2.0 * w);
+        }
+    }
+}

@@ -19,6 +19,12 @@ pub enum Command {
     Train(TrainArgs),
     /// The classical Bernoulli RBM: train (CD-k, PCD), evaluate (exact log Z, AIS), sample.
     Rbm(RbmArgs),
+    /// Look at a recipe's transformation: `whac augment preview --out grid.png`.
+    Augment(crate::commands::augment::AugmentArgs),
+    /// Measure a trained run again (linear probe, kNN, baselines); writes DIR/eval.json.
+    Eval(crate::commands::eval::EvalArgs),
+    /// Write a run's frozen representation of a split as .npy (embeddings and labels).
+    Embed(crate::commands::embed::EmbedArgs),
 }
 
 #[derive(Args, Debug)]

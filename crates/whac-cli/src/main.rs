@@ -33,5 +33,8 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         args::Command::Train(a) => commands::train::run(a),
         args::Command::Rbm(a) => commands::rbm::run(a),
+        args::Command::Augment(a) => commands::augment::run(a),
+        args::Command::Eval(a) => commands::eval::run(a),
+        args::Command::Embed(a) => commands::embed::run(a),
     }
 }

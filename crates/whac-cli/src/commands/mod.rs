@@ -1,4 +1,8 @@
 //! One file per subcommand.
 
+pub mod augment;
+pub mod embed;
+pub mod eval;
 pub mod rbm;
+pub mod run_loader;
 pub mod train;

@@ -32,6 +32,16 @@ impl Affine {
         }
     }
 
+    /// Content mirrored left–right (`horizontal`) and/or top–bottom (`vertical`) about the image
+    /// centre; its own inverse, and exact on the pixel grid.
+    pub(crate) fn flip(horizontal: bool, vertical: bool) -> Affine {
+        let sign = |f: bool| if f { -1.0 } else { 1.0 };
+        Affine {
+            m: [sign(horizontal), 0.0, 0.0, sign(vertical)],
+            b: [0.0, 0.0],
+        }
+    }
+
     /// Content shifted by `(tx, ty)` pixels: output `p` samples `p - t`.
     pub(crate) fn translation(tx: f32, ty: f32) -> Affine {
         Affine {
@@ -185,6 +195,33 @@ mod tests {
         for (a, b) in back.iter().zip(&src) {
             assert!((a - b).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn flip_mirrors_exactly() {
+        let (h, w) = (3, 4);
+        let src = ramp(h, w);
+        let out = apply(&src, h, w, Affine::flip(true, false));
+        for y in 0..h {
+            for x in 0..w {
+                assert_eq!(out[y * w + x], src[y * w + (w - 1 - x)]);
+            }
+        }
+        let out = apply(&src, h, w, Affine::flip(false, true));
+        for y in 0..h {
+            for x in 0..w {
+                assert_eq!(out[y * w + x], src[(h - 1 - y) * w + x]);
+            }
+        }
+        // Both = a half turn.
+        let both = apply(&src, h, w, Affine::flip(true, true));
+        let mut reversed = src.clone();
+        reversed.reverse();
+        assert_eq!(both, reversed);
+        assert_eq!(
+            Affine::flip(true, true).compose(Affine::flip(true, true)),
+            Affine::IDENTITY
+        );
     }
 
     #[test]

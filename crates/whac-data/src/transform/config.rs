@@ -28,8 +28,9 @@ use crate::DataError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransformConfig {
-    /// The operations, in order. Geometric ones (crop, rotate, translate, elastic) compose into one
-    /// resampling; pixel ones (jitter, noise) are applied after it, in this order.
+    /// The operations, in order. Geometric ones (crop, rotate, translate, flip, elastic) compose
+    /// into one resampling; pixel ones (jitter, noise, blur, erase, solarize, invert) are applied
+    /// after it, in this order.
     #[serde(default)]
     pub ops: Vec<OpConfig>,
 }
@@ -140,6 +141,84 @@ pub enum OpConfig {
         #[serde(default = "default_p")]
         p: f32,
     },
+    /// Mirrors the image left–right (`horizontal`) and/or top–bottom (`vertical`), about its
+    /// centre; part of the affine map, and exact on the pixel grid. Torchvision's
+    /// `RandomHorizontalFlip(0.5)` is `op = "flip"` with `p = 0.5`. With both `false` it is the
+    /// identity.
+    Flip {
+        /// Mirror left–right; default `true`.
+        #[serde(default = "default_true")]
+        horizontal: bool,
+        /// Mirror top–bottom; default `false`.
+        #[serde(default)]
+        vertical: bool,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Gaussian blur (as in SimCLR): a separable, normalised Gaussian of standard deviation
+    /// `U(sigma)` pixels, truncated at 3 σ (at least one tap, at most the image size), with the
+    /// edge pixels repeated outside the image (so a constant image stays constant). σ = 0 is the
+    /// identity.
+    Blur {
+        /// Range of σ in pixels, `0 <= lo <= hi`, finite; default `[0.1, 2.0]` (SimCLR's).
+        #[serde(default = "default_blur_sigma")]
+        sigma: [f32; 2],
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Random erasing / cut-out (Zhong et al., "Random Erasing Data Augmentation", AAAI 2020;
+    /// as torchvision's `RandomErasing`): a rectangle whose area is a fraction `U(scale)` of the
+    /// image and whose aspect ratio (width / height) is log-uniform in `ratio` is set to `value`.
+    /// Its sides are rounded to whole pixels and clamped to the image; its position is uniform
+    /// among those inside the image. `scale = [0, 0]` is the identity.
+    Erase {
+        /// Range of the area fraction, `0 <= lo <= hi <= 1`; default `[0.02, 0.33]`.
+        #[serde(default = "default_erase_scale")]
+        scale: [f32; 2],
+        /// Range of the aspect ratio, `0 < lo <= hi`, finite; default `[0.3, 3.3]`.
+        #[serde(default = "default_erase_ratio")]
+        ratio: [f32; 2],
+        /// The fill value, in `[0, 1]`; default 0 (background).
+        #[serde(default)]
+        value: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Solarisation (as PIL's `ImageOps.solarize` and torchvision's `RandomSolarize`): every pixel
+    /// `v >= threshold` becomes `1 - v`. A threshold above 1 is the identity.
+    Solarize {
+        /// The threshold, `>= 0`, finite; default 0.5.
+        #[serde(default = "default_threshold")]
+        threshold: f32,
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Inversion: every pixel `v` becomes `1 - v`.
+    Invert {
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_blur_sigma() -> [f32; 2] {
+    [0.1, 2.0]
+}
+fn default_erase_scale() -> [f32; 2] {
+    [0.02, 0.33]
+}
+fn default_erase_ratio() -> [f32; 2] {
+    [0.3, 3.3]
+}
+fn default_threshold() -> f32 {
+    0.5
 }
 
 fn default_p() -> f32 {
@@ -180,6 +259,11 @@ impl OpConfig {
             OpConfig::Elastic { .. } => "elastic",
             OpConfig::Jitter { .. } => "jitter",
             OpConfig::Noise { .. } => "noise",
+            OpConfig::Flip { .. } => "flip",
+            OpConfig::Blur { .. } => "blur",
+            OpConfig::Erase { .. } => "erase",
+            OpConfig::Solarize { .. } => "solarize",
+            OpConfig::Invert { .. } => "invert",
         }
     }
 
@@ -191,7 +275,12 @@ impl OpConfig {
             | OpConfig::Translate { p, .. }
             | OpConfig::Elastic { p, .. }
             | OpConfig::Jitter { p, .. }
-            | OpConfig::Noise { p, .. } => p,
+            | OpConfig::Noise { p, .. }
+            | OpConfig::Flip { p, .. }
+            | OpConfig::Blur { p, .. }
+            | OpConfig::Erase { p, .. }
+            | OpConfig::Solarize { p, .. }
+            | OpConfig::Invert { p } => p,
         }
     }
 }
@@ -244,7 +333,9 @@ impl TransformConfig {
     /// `p` in `[0, 1]`; `resized_crop`: `0 < scale[0] <= scale[1] <= 1`,
     /// `0 < ratio[0] <= ratio[1]` finite; `rotate`: `degrees` in `[0, 180]`; `translate`:
     /// `fraction` in `[0, 0.5]`; `elastic`: `alpha >= 0`, `sigma > 0`; `jitter`: `brightness`,
-    /// `contrast >= 0`; `noise`: `std >= 0` (all finite).
+    /// `contrast >= 0`; `noise`: `std >= 0`; `blur`: `0 <= sigma[0] <= sigma[1]`; `erase`:
+    /// `0 <= scale[0] <= scale[1] <= 1`, `0 < ratio[0] <= ratio[1]`, `value` in `[0, 1]`;
+    /// `solarize`: `threshold >= 0` (all finite).
     pub fn check(&self) -> Result<Transform, DataError> {
         for (index, op) in self.ops.iter().enumerate() {
             let c = Checker { index };
@@ -286,6 +377,41 @@ impl TransformConfig {
                     c.non_negative("contrast", contrast)?;
                 }
                 OpConfig::Noise { std, .. } => c.non_negative("std", std)?,
+                OpConfig::Flip { .. } | OpConfig::Invert { .. } => {}
+                OpConfig::Blur { sigma, .. } => {
+                    let [lo, hi] = sigma;
+                    c.ensure(
+                        lo >= 0.0 && lo <= hi && hi.is_finite(),
+                        "sigma",
+                        sigma,
+                        "[lo, hi] with 0 <= lo <= hi, finite (pixels)",
+                    )?;
+                }
+                OpConfig::Erase {
+                    scale,
+                    ratio,
+                    value,
+                    ..
+                } => {
+                    let [lo, hi] = scale;
+                    c.ensure(
+                        lo >= 0.0 && lo <= hi && hi <= 1.0,
+                        "scale",
+                        scale,
+                        "[lo, hi] with 0 <= lo <= hi <= 1",
+                    )?;
+                    let [lo, hi] = ratio;
+                    c.ensure(
+                        lo > 0.0 && lo <= hi && hi.is_finite(),
+                        "ratio",
+                        ratio,
+                        "[lo, hi] with 0 < lo <= hi, finite",
+                    )?;
+                    c.within("value", value, 0.0, 1.0)?;
+                }
+                OpConfig::Solarize { threshold, .. } => {
+                    c.non_negative("threshold", threshold)?;
+                }
             }
         }
         Ok(Transform::from_checked(self.ops.clone()))

@@ -75,14 +75,14 @@ pub(crate) struct ElasticScratch {
 
 /// The kernel taps `k0..k1` whose source `i + k - radius` lies in `0..len`.
 #[inline]
-fn taps(i: usize, len: usize, radius: usize) -> (usize, usize) {
+pub(crate) fn taps(i: usize, len: usize, radius: usize) -> (usize, usize) {
     let k0 = radius.saturating_sub(i);
     let k1 = (2 * radius + 1).min(len + radius - i);
     (k0, k1)
 }
 
 /// Normalised Gaussian weights at offsets `-radius..=radius`.
-fn gaussian_kernel(sigma: f32, radius: usize, kernel: &mut Vec<f32>) {
+pub(crate) fn gaussian_kernel(sigma: f32, radius: usize, kernel: &mut Vec<f32>) {
     kernel.clear();
     let r = radius as isize;
     kernel.extend((-r..=r).map(|i| (-0.5 * (i as f32 / sigma).powi(2)).exp()));

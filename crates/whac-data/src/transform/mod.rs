@@ -5,12 +5,13 @@
 //! [`Transform::apply`]; [`augment_batch`] draws many copies of many images in parallel,
 //! reproducibly whatever the number of threads.
 //!
-//! Geometric operations (resized crop, rotation, translation) compose into one affine map and
-//! elastic distortion adds a displacement field, so each image is resampled once (bilinear);
-//! pixel operations (jitter, noise) follow.
+//! Geometric operations (resized crop, rotation, translation, flip) compose into one affine map
+//! and elastic distortion adds a displacement field, so each image is resampled once (bilinear);
+//! pixel operations (jitter, noise, blur, erase, solarize, invert) follow.
 
 mod affine;
 mod batch;
+mod blur;
 mod config;
 mod elastic;
 mod pipeline;

@@ -5,8 +5,9 @@ use std::cell::RefCell;
 use rand::{Rng, RngExt};
 
 use super::affine::{Affine, resample};
+use super::blur::blur;
 use super::elastic::{ElasticScratch, add_displacement};
-use super::pixel::{jitter, noise, uniform};
+use super::pixel::{erase, invert, jitter, noise, solarize, uniform};
 use super::{OpConfig, TransformConfig};
 
 /// A checked stochastic transformation, built by [`TransformConfig::check`].
@@ -22,6 +23,9 @@ struct Scratch {
     /// Displacement field, `2 × h × w`.
     field: Vec<f32>,
     elastic: ElasticScratch,
+    /// Blur kernel and intermediate image.
+    kernel: Vec<f32>,
+    blurred: Vec<f32>,
 }
 
 thread_local! {
@@ -54,11 +58,11 @@ impl Transform {
     /// Draws one transformed copy of the grayscale image `src` into `out`.
     ///
     /// Each operation is applied with its probability `p` (one uniform draw each, in order).
-    /// The geometric operations that fire (resized crop, rotate, translate, in their order) are
+    /// The geometric operations that fire (resized crop, rotate, translate, flip, in their order) are
     /// composed into one affine map, elastic distortion adds its displacement to the sampling
     /// coordinates, and the image is resampled once, bilinearly, with 0 outside the input. If none
-    /// fires, `src` is copied exactly. Then the pixel operations that fire (jitter, noise) are
-    /// applied in their order.
+    /// fires, `src` is copied exactly. Then the pixel operations that fire (jitter, noise, blur,
+    /// erase, solarize, invert) are applied in their order.
     ///
     /// # Shapes
     /// `src`: `[h, w]` row-major, values in `[0, 1]`; `out`: `[h, w]`, values in `[0, 1]`.
@@ -132,7 +136,23 @@ impl Transform {
                             &mut scratch.elastic,
                         );
                     }
-                    OpConfig::Jitter { .. } | OpConfig::Noise { .. } => {}
+                    OpConfig::Flip {
+                        horizontal,
+                        vertical,
+                        p,
+                    } => {
+                        if !fires(rng, p) {
+                            continue;
+                        }
+                        map = map.compose(Affine::flip(horizontal, vertical));
+                        moved = true;
+                    }
+                    OpConfig::Jitter { .. }
+                    | OpConfig::Noise { .. }
+                    | OpConfig::Blur { .. }
+                    | OpConfig::Erase { .. }
+                    | OpConfig::Solarize { .. }
+                    | OpConfig::Invert { .. } => {}
                 }
             }
             if moved || displaced {
@@ -141,30 +161,57 @@ impl Transform {
             } else {
                 out.copy_from_slice(src);
             }
-        });
 
-        // Pass 2: pixel operations.
-        for op in &self.ops {
-            match *op {
-                OpConfig::Jitter {
-                    brightness,
-                    contrast,
-                    p,
-                } => {
-                    if fires(rng, p) {
-                        jitter(out, brightness, contrast, rng);
+            // Pass 2: pixel operations.
+            for op in &self.ops {
+                match *op {
+                    OpConfig::Jitter {
+                        brightness,
+                        contrast,
+                        p,
+                    } => {
+                        if fires(rng, p) {
+                            jitter(out, brightness, contrast, rng);
+                        }
                     }
-                }
-                OpConfig::Noise { std, p } => {
-                    if fires(rng, p) {
-                        noise(out, std, rng);
+                    OpConfig::Noise { std, p } => {
+                        if fires(rng, p) {
+                            noise(out, std, rng);
+                        }
                     }
+                    OpConfig::Blur { sigma, p } => {
+                        if fires(rng, p) {
+                            let s = uniform(rng, sigma[0], sigma[1]);
+                            blur(out, h, w, s, &mut scratch.kernel, &mut scratch.blurred);
+                        }
+                    }
+                    OpConfig::Erase {
+                        scale,
+                        ratio,
+                        value,
+                        p,
+                    } => {
+                        if fires(rng, p) {
+                            erase(out, h, w, scale, ratio, value, rng);
+                        }
+                    }
+                    OpConfig::Solarize { threshold, p } => {
+                        if fires(rng, p) {
+                            solarize(out, threshold);
+                        }
+                    }
+                    OpConfig::Invert { p } => {
+                        if fires(rng, p) {
+                            invert(out);
+                        }
+                    }
+                    OpConfig::ResizedCrop { .. }
+                    | OpConfig::Rotate { .. }
+                    | OpConfig::Translate { .. }
+                    | OpConfig::Elastic { .. }
+                    | OpConfig::Flip { .. } => {}
                 }
-                OpConfig::ResizedCrop { .. }
-                | OpConfig::Rotate { .. }
-                | OpConfig::Translate { .. }
-                | OpConfig::Elastic { .. } => {}
             }
-        }
+        });
     }
 }

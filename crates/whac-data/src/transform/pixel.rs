@@ -1,4 +1,5 @@
-//! Pixel operations, applied after resampling: brightness / contrast jitter and Gaussian noise.
+//! Pixel operations, applied after resampling: brightness / contrast jitter, Gaussian noise,
+//! random erasing, solarisation and inversion (blur has its own file).
 
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
@@ -31,6 +32,47 @@ pub(crate) fn noise(img: &mut [f32], std: f32, rng: &mut impl Rng) {
     for v in img.iter_mut() {
         let z: f32 = rng.sample(StandardNormal);
         *v = (*v + std * z).clamp(0.0, 1.0);
+    }
+}
+
+/// Sets a random rectangle of the `h × w` image to `value` (see `OpConfig::Erase`): area
+/// `U(scale) · h · w`, aspect ratio (width / height) log-uniform in `ratio`, sides rounded and
+/// clamped to the image, position uniform. Returns the rectangle `(x0, y0, width, height)`.
+pub(crate) fn erase(
+    img: &mut [f32],
+    h: usize,
+    w: usize,
+    scale: [f32; 2],
+    ratio: [f32; 2],
+    value: f32,
+    rng: &mut impl Rng,
+) -> (usize, usize, usize, usize) {
+    let area = uniform(rng, scale[0], scale[1]) * (h * w) as f32;
+    let aspect = uniform(rng, ratio[0].ln(), ratio[1].ln()).exp();
+    let ew = ((area * aspect).sqrt().round() as usize).min(w);
+    let eh = ((area / aspect).sqrt().round() as usize).min(h);
+    // Uniform over the `w - ew + 1` (`h - eh + 1`) positions inside the image.
+    let x0 = ((uniform(rng, 0.0, (w - ew + 1) as f32)) as usize).min(w - ew);
+    let y0 = ((uniform(rng, 0.0, (h - eh + 1) as f32)) as usize).min(h - eh);
+    for y in y0..y0 + eh {
+        img[y * w + x0..y * w + x0 + ew].fill(value);
+    }
+    (x0, y0, ew, eh)
+}
+
+/// Every pixel `v >= threshold` becomes `1 - v`.
+pub(crate) fn solarize(img: &mut [f32], threshold: f32) {
+    for v in img.iter_mut() {
+        if *v >= threshold {
+            *v = 1.0 - *v;
+        }
+    }
+}
+
+/// Every pixel `v` becomes `1 - v`.
+pub(crate) fn invert(img: &mut [f32]) {
+    for v in img.iter_mut() {
+        *v = 1.0 - *v;
     }
 }
 
@@ -73,5 +115,34 @@ mod tests {
         assert!((img.iter().sum::<f32>() - 2.0).abs() < 1e-5);
         assert!(img[0] < img[1] && img[1] < img[2]);
         assert_ne!(img, src);
+    }
+
+    #[test]
+    fn erase_fills_the_rectangle_it_reports() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        for _ in 0..200 {
+            let mut img = vec![1.0f32; 7 * 9];
+            let (x0, y0, ew, eh) = erase(&mut img, 7, 9, [0.05, 0.5], [0.3, 3.3], 0.25, &mut rng);
+            assert!(x0 + ew <= 9 && y0 + eh <= 7);
+            for y in 0..7 {
+                for x in 0..9 {
+                    let inside = (x0..x0 + ew).contains(&x) && (y0..y0 + eh).contains(&y);
+                    assert_eq!(img[y * 9 + x], if inside { 0.25 } else { 1.0 });
+                }
+            }
+        }
+        // Zero area: nothing changes.
+        let mut img = vec![1.0f32; 16];
+        erase(&mut img, 4, 4, [0.0, 0.0], [1.0, 1.0], 0.0, &mut rng);
+        assert!(img.iter().all(|&v| v == 1.0));
+    }
+
+    #[test]
+    fn solarize_and_invert_exact_values() {
+        let mut img = [0.0f32, 0.25, 0.5, 0.75, 1.0];
+        solarize(&mut img, 0.5);
+        assert_eq!(img, [0.0, 0.25, 0.5, 0.25, 0.0]);
+        invert(&mut img);
+        assert_eq!(img, [1.0, 0.75, 0.5, 0.75, 1.0]);
     }
 }

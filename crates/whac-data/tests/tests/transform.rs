@@ -51,6 +51,23 @@ fn everything() -> Transform {
         [[transform.ops]]
         op = "noise"
         std = 0.1
+        [[transform.ops]]
+        op = "flip"
+        vertical = true
+        p = 0.5
+        [[transform.ops]]
+        op = "blur"
+        sigma = [0.3, 1.0]
+        [[transform.ops]]
+        op = "erase"
+        scale = [0.05, 0.2]
+        [[transform.ops]]
+        op = "solarize"
+        threshold = 0.9
+        p = 0.5
+        [[transform.ops]]
+        op = "invert"
+        p = 0.3
         "#,
     )
     .unwrap()
@@ -195,6 +212,43 @@ fn out_of_range_values_name_the_key() {
             "-0.1",
         ),
         ("op = \"noise\"\nstd = -0.1", "transform.ops[1].std", "-0.1"),
+        ("op = \"flip\"\np = 2", "transform.ops[1].p", "2"),
+        (
+            "op = \"blur\"\nsigma = [2.0, 1.0]",
+            "transform.ops[1].sigma",
+            "[2.0, 1.0]",
+        ),
+        (
+            "op = \"blur\"\nsigma = [-1.0, 1.0]",
+            "transform.ops[1].sigma",
+            "-1",
+        ),
+        (
+            "op = \"blur\"\nsigma = [0.0, inf]",
+            "transform.ops[1].sigma",
+            "inf",
+        ),
+        (
+            "op = \"erase\"\nscale = [0.5, 1.5]",
+            "transform.ops[1].scale",
+            "1.5",
+        ),
+        (
+            "op = \"erase\"\nratio = [0.0, 1.0]",
+            "transform.ops[1].ratio",
+            "[0.0, 1.0]",
+        ),
+        (
+            "op = \"erase\"\nvalue = 1.5",
+            "transform.ops[1].value",
+            "1.5",
+        ),
+        (
+            "op = \"solarize\"\nthreshold = -0.5",
+            "transform.ops[1].threshold",
+            "-0.5",
+        ),
+        ("op = \"invert\"\np = -1", "transform.ops[1].p", "-1"),
     ];
     for (op, key, value) in cases {
         // ops[0] is valid, so the index in the key must be 1.
@@ -211,7 +265,10 @@ fn out_of_range_values_name_the_key() {
     // The bounds themselves are allowed.
     let ok = "[[transform.ops]]\nop = \"rotate\"\ndegrees = 180\np = 0\n\
               [[transform.ops]]\nop = \"translate\"\nfraction = 0.5\n\
-              [[transform.ops]]\nop = \"resized_crop\"\nscale = [1, 1]\nratio = [1, 1]\n";
+              [[transform.ops]]\nop = \"resized_crop\"\nscale = [1, 1]\nratio = [1, 1]\n\
+              [[transform.ops]]\nop = \"blur\"\nsigma = [0, 0]\n\
+              [[transform.ops]]\nop = \"erase\"\nscale = [0, 1]\nvalue = 1\n\
+              [[transform.ops]]\nop = \"solarize\"\nthreshold = 0\n";
     parse(ok).unwrap().check().unwrap();
 }
 
@@ -258,6 +315,18 @@ fn zero_strength_is_identity() {
         [[transform.ops]]
         op = "noise"
         std = 0
+        [[transform.ops]]
+        op = "flip"
+        horizontal = false
+        [[transform.ops]]
+        op = "blur"
+        sigma = [0, 0]
+        [[transform.ops]]
+        op = "erase"
+        scale = [0, 0]
+        [[transform.ops]]
+        op = "solarize"
+        threshold = 1.5
         "#,
     )
     .unwrap()
@@ -272,7 +341,12 @@ fn zero_strength_is_identity() {
             | OpConfig::Translate { p, .. }
             | OpConfig::Elastic { p, .. }
             | OpConfig::Jitter { p, .. }
-            | OpConfig::Noise { p, .. } => *p = 0.0,
+            | OpConfig::Noise { p, .. }
+            | OpConfig::Flip { p, .. }
+            | OpConfig::Blur { p, .. }
+            | OpConfig::Erase { p, .. }
+            | OpConfig::Solarize { p, .. }
+            | OpConfig::Invert { p } => *p = 0.0,
         }
     }
     let never = never.check().unwrap();
@@ -381,4 +455,172 @@ fn empty_batch_is_fine() {
     let mut out = vec![];
     augment_batch(&everything(), &set, &[], 4, 0, 0, &mut out);
     augment_batch(&everything(), &set, &[1, 2], 0, 0, 0, &mut out);
+}
+
+fn checked(toml_text: &str) -> Transform {
+    parse(toml_text).unwrap().check().unwrap()
+}
+
+#[test]
+fn new_ops_parse_with_their_documented_defaults() {
+    let cfg = parse(
+        "[[transform.ops]]\nop = \"flip\"\n[[transform.ops]]\nop = \"blur\"\n\
+         [[transform.ops]]\nop = \"erase\"\n[[transform.ops]]\nop = \"solarize\"\n\
+         [[transform.ops]]\nop = \"invert\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.ops,
+        vec![
+            OpConfig::Flip {
+                horizontal: true,
+                vertical: false,
+                p: 1.0
+            },
+            OpConfig::Blur {
+                sigma: [0.1, 2.0],
+                p: 1.0
+            },
+            OpConfig::Erase {
+                scale: [0.02, 0.33],
+                ratio: [0.3, 3.3],
+                value: 0.0,
+                p: 1.0
+            },
+            OpConfig::Solarize {
+                threshold: 0.5,
+                p: 1.0
+            },
+            OpConfig::Invert { p: 1.0 },
+        ]
+    );
+    let names: Vec<_> = cfg.ops.iter().map(|o| o.name()).collect();
+    assert_eq!(names, ["flip", "blur", "erase", "solarize", "invert"]);
+    cfg.check().unwrap();
+}
+
+#[test]
+fn flip_mirrors_and_twice_is_identity() {
+    let set = train();
+    let h_flip = checked("[[transform.ops]]\nop = \"flip\"\n");
+    let v_flip = checked("[[transform.ops]]\nop = \"flip\"\nhorizontal = false\nvertical = true\n");
+    let twice = checked(
+        "[[transform.ops]]\nop = \"flip\"\nvertical = true\n\
+                         [[transform.ops]]\nop = \"flip\"\nvertical = true\n",
+    );
+    for i in 0..20 {
+        let src = set.image(i);
+        let h = apply_once(&h_flip, src, 8, 8, i as u64);
+        let v = apply_once(&v_flip, src, 8, 8, i as u64);
+        for y in 0..8 {
+            for x in 0..8 {
+                assert_eq!(h[y * 8 + x], src[y * 8 + 7 - x]);
+                assert_eq!(v[y * 8 + x], src[(7 - y) * 8 + x]);
+            }
+        }
+        // Applying the op to its own output, and two flips in one recipe, give the original.
+        assert_eq!(apply_once(&h_flip, &h, 8, 8, 1), src);
+        assert_eq!(apply_once(&v_flip, &v, 8, 8, 1), src);
+        assert_eq!(apply_once(&twice, src, 8, 8, i as u64), src);
+    }
+    // Non-square: 3 × 5.
+    let src: Vec<f32> = (0..15).map(|i| i as f32 / 14.0).collect();
+    let out = apply_once(&h_flip, &src, 3, 5, 0);
+    assert_eq!(
+        &out[..5],
+        &[4.0 / 14.0, 3.0 / 14.0, 2.0 / 14.0, 1.0 / 14.0, 0.0]
+    );
+}
+
+#[test]
+fn blur_tiny_sigma_is_identity_and_keeps_a_constant_image() {
+    let set = train();
+    let tiny = checked("[[transform.ops]]\nop = \"blur\"\nsigma = [0.001, 0.01]\n");
+    for i in 0..20 {
+        assert_eq!(
+            apply_once(&tiny, set.image(i), 8, 8, i as u64),
+            set.image(i)
+        );
+    }
+    let strong = checked("[[transform.ops]]\nop = \"blur\"\nsigma = [0.5, 3.0]\n");
+    for seed in 0..20 {
+        let out = apply_once(&strong, &[0.37; 6 * 11], 6, 11, seed);
+        assert!(out.iter().all(|v| (v - 0.37).abs() < 1e-5), "{out:?}");
+    }
+    // On a digit: range kept, values smoothed (less spread), total mass about the same.
+    let src = set.image(3);
+    let out = apply_once(&strong, src, 8, 8, 4);
+    let spread = |v: &[f32]| {
+        let m = v.iter().sum::<f32>() / v.len() as f32;
+        v.iter().map(|x| (x - m).powi(2)).sum::<f32>()
+    };
+    assert!(out.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert!(spread(&out) < spread(src));
+}
+
+#[test]
+fn erase_area_statistics() {
+    // Square rectangles (ratio 1) on a 28 × 28 image of ones with fill 0: the erased fraction
+    // is round(sqrt(U(0.1, 0.3) · 784))² / 784, whose mean is 0.2 plus the rounding variance
+    // (about 1/12 / 784 ≈ 1e-4).
+    let (h, w) = (28, 28);
+    let t = checked(
+        "[[transform.ops]]\nop = \"erase\"\nscale = [0.1, 0.3]\nratio = [1, 1]\nvalue = 0\n",
+    );
+    let src = vec![1.0f32; h * w];
+    let n = 2000;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let mut out = vec![0.0; h * w];
+    let (mut sum, mut lo, mut hi) = (0.0f64, 1.0f64, 0.0f64);
+    let mut touched_corner = [false; 4];
+    for _ in 0..n {
+        t.apply(&src, h, w, &mut rng, &mut out);
+        assert!(out.iter().all(|&v| v == 0.0 || v == 1.0));
+        let zeros = out.iter().filter(|&&v| v == 0.0).count();
+        let frac = zeros as f64 / (h * w) as f64;
+        // A square: its side is a whole number.
+        let side = (zeros as f64).sqrt().round() as usize;
+        assert_eq!(side * side, zeros);
+        sum += frac;
+        lo = lo.min(frac);
+        hi = hi.max(frac);
+        for (k, &c) in [0, w - 1, (h - 1) * w, h * w - 1].iter().enumerate() {
+            touched_corner[k] |= out[c] == 0.0;
+        }
+    }
+    let mean = sum / n as f64;
+    // The sd of one fraction is about 0.058: 4 sd of the mean of 2000 is 0.005.
+    assert!((mean - 0.2).abs() < 0.006, "mean erased fraction {mean}");
+    assert!(lo >= 0.09 && hi <= 0.31, "{lo} {hi}");
+    // Every position is possible, corners included.
+    assert_eq!(touched_corner, [true; 4]);
+
+    // With p = 0.5 about half of the images are touched.
+    let half = checked("[[transform.ops]]\nop = \"erase\"\nscale = [0.1, 0.3]\np = 0.5\n");
+    let changed = (0..n)
+        .filter(|_| {
+            half.apply(&src, h, w, &mut rng, &mut out);
+            out != src
+        })
+        .count();
+    // Binomial(2000, 0.5): sd ≈ 22.4; allow 4 sd.
+    assert!(changed.abs_diff(1000) < 90, "changed {changed} of {n}");
+}
+
+#[test]
+fn solarize_and_invert_exact_values() {
+    let src = [0.0f32, 0.2, 0.49, 0.5, 0.8, 1.0];
+    let sol = checked("[[transform.ops]]\nop = \"solarize\"\nthreshold = 0.5\n");
+    let out = apply_once(&sol, &src, 2, 3, 0);
+    assert_eq!(out, [0.0, 0.2, 0.49, 0.5, 1.0 - 0.8, 0.0]);
+    // Threshold 0 inverts everything, as `invert` does.
+    let all = checked("[[transform.ops]]\nop = \"solarize\"\nthreshold = 0\n");
+    let inv = checked("[[transform.ops]]\nop = \"invert\"\n");
+    let expect: Vec<f32> = src.iter().map(|v| 1.0 - v).collect();
+    assert_eq!(apply_once(&all, &src, 2, 3, 0), expect);
+    assert_eq!(apply_once(&inv, &src, 2, 3, 0), expect);
+    // Invert twice is the identity (on values where 1 - v is exact in f32).
+    let twice = checked("[[transform.ops]]\nop = \"invert\"\n[[transform.ops]]\nop = \"invert\"\n");
+    let dyadic = [0.0f32, 0.125, 0.25, 0.5, 0.75, 1.0];
+    assert_eq!(apply_once(&twice, &dyadic, 2, 3, 0), dyadic);
 }

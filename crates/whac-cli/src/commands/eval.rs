@@ -1,0 +1,200 @@
+//! `whac eval --run DIR [--data SPEC]`: measure a trained run again (linear probe, kNN, raw-pixel
+//! baselines, induced-RBM log-likelihood) and write `eval.json` beside its `summary.json`, which
+//! is never touched.
+
+use anyhow::{Context, Result, ensure};
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use whac::burn::store::ModuleSnapshot;
+use whac::compatibility::Model;
+use whac::eval::induced_rbm_log_likelihood;
+use whac::eval::{FeatureScores, InducedRbmScore, embed, evaluate_features};
+use whac::train::Standardize;
+
+use super::run_loader::{LoadedRun, write_atomic};
+
+/// `whac eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Run folder written by `whac train`.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Data set to measure on instead of the run's own (same image size): `digits`, `mnist:DIR`,
+    /// `fashion-mnist:DIR`. The result then goes to `eval-<data>.json`.
+    #[arg(long, value_name = "SPEC")]
+    pub data: Option<String>,
+}
+
+/// `eval.json`.
+#[derive(Serialize, Debug)]
+pub struct EvalFile {
+    pub data: &'static str,
+    pub data_source: String,
+    pub run_data_source: String,
+    pub train_examples: usize,
+    pub test_examples: usize,
+    pub representation_dim: usize,
+    pub standardize: Standardize,
+    pub standardize_source: &'static str,
+    pub linear_probe: whac_eval::ProbeReport,
+    pub knn: whac::eval::KnnScore,
+    pub baseline_pixels: Option<FeatureScores>,
+    pub induced_rbm: Option<InducedRbmScore>,
+    /// Always `true` in a written file: evaluation is refused otherwise.
+    pub encoder_weights_unchanged: bool,
+    pub eval_seconds: f64,
+    pub whac_version: &'static str,
+}
+
+pub fn run(args: EvalArgs) -> Result<ExitCode> {
+    let run = LoadedRun::open(&args.run, args.data.as_deref())?;
+    let config = &run.config;
+    let transform = config.transform.check()?;
+    let compatibility = config.compatibility.check()?;
+    let objective = config.objective.check()?;
+    let eval = &config.eval;
+    let split = &run.split;
+
+    let start = Instant::now();
+    let before = weights(&run.model)?;
+    let (train_h, dim) = embed(
+        &run.model,
+        &split.train,
+        run.standardize,
+        eval.batch_size,
+        &run.device,
+    );
+    let (test_h, _) = embed(
+        &run.model,
+        &split.test,
+        run.standardize,
+        eval.batch_size,
+        &run.device,
+    );
+    let classes = split.train.num_classes;
+    let representation = evaluate_features(
+        &train_h,
+        &split.train.labels,
+        &test_h,
+        &split.test.labels,
+        dim,
+        classes,
+        eval,
+    )?;
+    let baseline_pixels = if eval.baseline_pixels {
+        Some(evaluate_features(
+            &split.train.pixels,
+            &split.train.labels,
+            &split.test.pixels,
+            &split.test.labels,
+            split.train.dim(),
+            classes,
+            eval,
+        )?)
+    } else {
+        None
+    };
+    let induced_rbm = (eval.induced_rbm_draws > 0).then(|| {
+        induced_rbm_log_likelihood(
+            &run.model,
+            &split.test,
+            &transform,
+            run.standardize,
+            &compatibility,
+            objective.copies(),
+            eval.induced_rbm_draws,
+            config.train.seed,
+            &run.device,
+        )
+    });
+    // Measuring must not train: every parameter is byte-for-byte what it was before.
+    let after = weights(&run.model)?;
+    ensure!(
+        before == after,
+        "internal: evaluation changed the model's weights (tensors {:?})",
+        changed(&before, &after)
+    );
+
+    let file = EvalFile {
+        data: run.data.name(),
+        data_source: run.data.to_string(),
+        run_data_source: config.data.source.to_string(),
+        train_examples: split.train.len(),
+        test_examples: split.test.len(),
+        representation_dim: dim,
+        standardize: run.standardize,
+        standardize_source: run.standardize_source,
+        linear_probe: representation.linear_probe,
+        knn: representation.knn,
+        baseline_pixels,
+        induced_rbm,
+        encoder_weights_unchanged: true,
+        eval_seconds: start.elapsed().as_secs_f64(),
+        whac_version: env!("CARGO_PKG_VERSION"),
+    };
+    let name = if run.data_differs {
+        format!("eval-{}.json", run.data.name())
+    } else {
+        "eval.json".to_string()
+    };
+    let path = run.dir.join(&name);
+    let json = serde_json::to_string_pretty(&file).context("internal: eval to JSON")?;
+    write_atomic(&path, json.as_bytes())?;
+    println!("{}", human(&file, &path));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every parameter of `model` by name, as raw little-endian bytes.
+fn weights(model: &Model) -> Result<Vec<(String, Vec<u8>)>> {
+    model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| {
+            let bytes = t
+                .to_bytes()
+                .map_err(|e| anyhow::anyhow!("internal: cannot read tensor {}: {e}", t.name))?;
+            Ok((t.name.clone(), bytes.to_vec()))
+        })
+        .collect()
+}
+
+fn changed(before: &[(String, Vec<u8>)], after: &[(String, Vec<u8>)]) -> Vec<String> {
+    before
+        .iter()
+        .filter(|b| !after.contains(b))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+fn human(f: &EvalFile, path: &std::path::Path) -> String {
+    let mut s = format!(
+        "whac eval: {} ({} train / {} test), representation dim {}\n\n",
+        f.data_source, f.train_examples, f.test_examples, f.representation_dim
+    );
+    s.push_str(&format!(
+        "                    linear probe (train / test)   kNN k={} (test)\n",
+        f.knn.k
+    ));
+    s.push_str(&format!(
+        "  representation    {:.4} / {:.4}               {:.4}\n",
+        f.linear_probe.train_accuracy, f.linear_probe.test_accuracy, f.knn.test_accuracy
+    ));
+    if let Some(b) = &f.baseline_pixels {
+        s.push_str(&format!(
+            "  raw pixels        {:.4} / {:.4}               {:.4}\n",
+            b.linear_probe.train_accuracy, b.linear_probe.test_accuracy, b.knn.test_accuracy
+        ));
+    }
+    if let Some(r) = &f.induced_rbm {
+        s.push_str(&format!(
+            "\ninduced-RBM test log-likelihood {:.4} nats (uniform {:.4}; M = {}, {} draw(s))\n",
+            r.test_log_likelihood, r.uniform_log_likelihood, r.copies, r.draws
+        ));
+    }
+    s.push_str("\nencoder weights unchanged by evaluation (checked)\n");
+    s.push_str(&format!("written: {}", path.display()));
+    s
+}

@@ -7,7 +7,7 @@ mod features;
 mod knn;
 mod lbfgs;
 mod linear_probe;
-mod matmul;
+pub mod matmul;
 mod softmax_regression;
 mod standardize;
 

@@ -12,7 +12,7 @@ use gemm::Parallelism;
 /// non-zero, `(rows − 1)·row_stride + (cols − 1)·col_stride < data.len()`, so every element the
 /// matrix names lies inside `data`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MatRef<'a> {
+pub struct MatRef<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
@@ -22,7 +22,7 @@ pub(crate) struct MatRef<'a> {
 
 impl<'a> MatRef<'a> {
     /// The first `rows × cols` values of `data`, row-major.
-    pub(crate) fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
         assert!(
             data.len() >= rows * cols,
             "matrix of {rows} × {cols} needs {} values, got {}",
@@ -39,7 +39,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// The transpose, sharing storage.
-    pub(crate) fn t(self) -> Self {
+    pub fn t(self) -> Self {
         Self {
             data: self.data,
             rows: self.cols,
@@ -54,12 +54,12 @@ impl<'a> MatRef<'a> {
 ///
 /// # Shapes
 /// `a`: m × k, `b`: k × n, `dst`: m × n (`dst.len() == m · n`). Runs on the rayon pool.
-pub(crate) fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+pub fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
     checked_gemm(dst, a, b, accumulate, Parallelism::Rayon(0));
 }
 
 /// [`matmul`] on the calling thread only, for small blocks inside an outer parallel loop.
-pub(crate) fn matmul_serial(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+pub fn matmul_serial(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
     checked_gemm(dst, a, b, accumulate, Parallelism::None);
 }
 

@@ -9,7 +9,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::Rbm;
-use crate::matmul::{MatRef, matmul};
+use whac_eval::matmul::{MatRef, matmul};
 
 /// RBM parameters in f32, the precision of training and sampling. [`Rbm`] (f64) is the model
 /// that exact evaluation works on; conversions both ways are exact for values that came from f32.

@@ -19,7 +19,6 @@ mod gibbs;
 mod image;
 mod io;
 mod log_z;
-mod matmul;
 mod model;
 mod train;
 

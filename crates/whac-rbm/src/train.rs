@@ -26,8 +26,8 @@ use rand_distr::{Distribution, Normal};
 
 use crate::binarize::{base_rate_biases, column_means};
 use crate::gibbs::{Params, sample_in_place};
-use crate::matmul::{MatRef, matmul};
 use crate::{Algorithm, RbmError, RbmTrainConfig};
+use whac_eval::matmul::{MatRef, matmul};
 
 /// Offsets of the centred parameterisation.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use whac::burn::store::ModuleSnapshot;
 use whac::compatibility::Model;
-use whac::eval::induced_rbm_log_likelihood;
-use whac::eval::{FeatureScores, InducedRbmScore, embed, evaluate_features};
+use whac::eval::{FeatureScores, InducedRbmScore, evaluate_model};
 use whac::train::Standardize;
 
 use super::run_loader::{LoadedRun, write_atomic};
@@ -60,56 +59,23 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
 
     let start = Instant::now();
     let before = weights(&run.model)?;
-    let (train_h, dim) = embed(
+    let scores = evaluate_model(
         &run.model,
-        &split.train,
+        split,
+        &transform,
         run.standardize,
-        eval.batch_size,
-        &run.device,
-    );
-    let (test_h, _) = embed(
-        &run.model,
-        &split.test,
-        run.standardize,
-        eval.batch_size,
-        &run.device,
-    );
-    let classes = split.train.num_classes;
-    let representation = evaluate_features(
-        &train_h,
-        &split.train.labels,
-        &test_h,
-        &split.test.labels,
-        dim,
-        classes,
+        &compatibility,
+        objective.copies(),
+        config.train.seed,
         eval,
+        &run.device,
     )?;
-    let baseline_pixels = if eval.baseline_pixels {
-        Some(evaluate_features(
-            &split.train.pixels,
-            &split.train.labels,
-            &split.test.pixels,
-            &split.test.labels,
-            split.train.dim(),
-            classes,
-            eval,
-        )?)
-    } else {
-        None
-    };
-    let induced_rbm = (eval.induced_rbm_draws > 0).then(|| {
-        induced_rbm_log_likelihood(
-            &run.model,
-            &split.test,
-            &transform,
-            run.standardize,
-            &compatibility,
-            objective.copies(),
-            eval.induced_rbm_draws,
-            config.train.seed,
-            &run.device,
-        )
-    });
+    let (representation, baseline_pixels, induced_rbm) = (
+        scores.representation,
+        scores.baseline_pixels,
+        scores.induced_rbm,
+    );
+    let dim = representation.dim;
     // Measuring must not train: every parameter is byte-for-byte what it was before.
     let after = weights(&run.model)?;
     ensure!(

@@ -6,7 +6,7 @@ use std::time::Instant;
 use whac::burn::module::Module;
 use whac::compatibility::Model;
 use whac::encoder::EncoderConfig;
-use whac::eval::{embed, evaluate_features, induced_rbm_log_likelihood};
+use whac::eval::evaluate_model;
 use whac::objective::Objective;
 use whac::train::{Standardize, TrainData, fit, save_model};
 
@@ -70,56 +70,22 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Stage 4: evaluate the frozen representation, and raw pixels the same way.
     let eval_start = Instant::now();
     let eval = &config.eval;
-    let (train_h, dim) = embed(
+    let scores = evaluate_model(
         &model,
-        &split.train,
+        &split,
+        &transform,
         standardize,
-        eval.batch_size,
-        &base_device,
-    );
-    let (test_h, _) = embed(
-        &model,
-        &split.test,
-        standardize,
-        eval.batch_size,
-        &base_device,
-    );
-    let classes = split.train.num_classes;
-    let representation = evaluate_features(
-        &train_h,
-        &split.train.labels,
-        &test_h,
-        &split.test.labels,
-        dim,
-        classes,
+        &compatibility,
+        objective.copies(),
+        config.train.seed,
         eval,
+        &base_device,
     )?;
-    let baseline_pixels = if eval.baseline_pixels {
-        Some(evaluate_features(
-            &split.train.pixels,
-            &split.train.labels,
-            &split.test.pixels,
-            &split.test.labels,
-            split.train.dim(),
-            classes,
-            eval,
-        )?)
-    } else {
-        None
-    };
-    let induced_rbm = (eval.induced_rbm_draws > 0).then(|| {
-        induced_rbm_log_likelihood(
-            &model,
-            &split.test,
-            &transform,
-            standardize,
-            &compatibility,
-            objective.copies(),
-            eval.induced_rbm_draws,
-            config.train.seed,
-            &base_device,
-        )
-    });
+    let (representation, baseline_pixels, induced_rbm) = (
+        scores.representation,
+        scores.baseline_pixels,
+        scores.induced_rbm,
+    );
     let head = SummaryHead {
         data: config.data.source.name(),
         data_source: config.data.source.to_string(),

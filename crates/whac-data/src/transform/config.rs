@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Transform;
 use crate::DataError;
+use crate::check::Checker;
 
 /// The stochastic transformation: a list of operations, each applied with its probability `p`.
 ///
@@ -282,46 +283,6 @@ impl OpConfig {
             | OpConfig::Solarize { p, .. }
             | OpConfig::Invert { p } => p,
         }
-    }
-}
-
-/// Checks of one operation, each error naming `transform.ops[i].key`.
-struct Checker {
-    index: usize,
-}
-
-impl Checker {
-    fn ensure(
-        &self,
-        ok: bool,
-        key: &str,
-        value: impl std::fmt::Debug,
-        expected: &str,
-    ) -> Result<(), DataError> {
-        if ok {
-            Ok(())
-        } else {
-            Err(DataError::Config {
-                key: format!("transform.ops[{}].{key}", self.index),
-                value: format!("{value:?}"),
-                expected: expected.to_string(),
-            })
-        }
-    }
-
-    /// `lo <= v <= hi` (false for NaN).
-    fn within(&self, key: &str, v: f32, lo: f32, hi: f32) -> Result<(), DataError> {
-        self.ensure(
-            v >= lo && v <= hi,
-            key,
-            v,
-            &format!("a number in [{lo}, {hi}]"),
-        )
-    }
-
-    /// `v >= 0` and finite.
-    fn non_negative(&self, key: &str, v: f32) -> Result<(), DataError> {
-        self.ensure(v >= 0.0 && v.is_finite(), key, v, "a finite number >= 0")
     }
 }
 

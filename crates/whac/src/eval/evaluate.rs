@@ -3,8 +3,14 @@
 use serde::Serialize;
 use whac_eval::{Features, ProbeReport, knn_accuracy, linear_probe};
 
-use super::EvalConfig;
+use burn::prelude::*;
+use whac_data::Split;
+use whac_data::transform::Transform;
+
+use super::{EvalConfig, InducedRbmScore, embed, induced_rbm_log_likelihood};
 use crate::WhacError;
+use crate::compatibility::{Compatibility, Model};
+use crate::train::Standardize;
 
 /// Scores of one feature space.
 #[derive(Serialize, Clone, Debug)]
@@ -28,13 +34,16 @@ pub struct KnnScore {
     pub temperature: f64,
 }
 
-/// The representation's scores and, if asked, raw pixels' scores.
+/// The representation's scores and, if asked, raw pixels' scores and the induced-RBM test
+/// log-likelihood.
 #[derive(Serialize, Clone, Debug)]
 pub struct EvalReport {
     /// Scores of the learned representation.
     pub representation: FeatureScores,
     /// Scores of raw pixels.
     pub baseline_pixels: Option<FeatureScores>,
+    /// Induced-RBM log-likelihood of the test split.
+    pub induced_rbm: Option<InducedRbmScore>,
 }
 
 /// Linear probe and kNN of features `[n, dim]` (train) and `[m, dim]` (test).
@@ -73,5 +82,65 @@ pub fn evaluate_features(
             temperature: config.knn.temperature,
         },
         dim,
+    })
+}
+
+/// Everything `[eval]` asks of a trained model: the frozen representation of `split` scored by
+/// linear probe and kNN, raw pixels scored the same way (if `baseline_pixels`), and the
+/// induced-RBM test log-likelihood with `copies` copies from `transform` (if
+/// `induced_rbm_draws > 0`). `device` has no autodiff and matches `model`.
+pub fn evaluate_model(
+    model: &Model,
+    split: &Split,
+    transform: &Transform,
+    standardize: Standardize,
+    compatibility: &Compatibility,
+    copies: usize,
+    seed: u64,
+    config: &EvalConfig,
+    device: &Device,
+) -> Result<EvalReport, WhacError> {
+    let (train_h, dim) = embed(model, &split.train, standardize, config.batch_size, device);
+    let (test_h, _) = embed(model, &split.test, standardize, config.batch_size, device);
+    let classes = split.train.num_classes;
+    let representation = evaluate_features(
+        &train_h,
+        &split.train.labels,
+        &test_h,
+        &split.test.labels,
+        dim,
+        classes,
+        config,
+    )?;
+    let baseline_pixels = if config.baseline_pixels {
+        Some(evaluate_features(
+            &split.train.pixels,
+            &split.train.labels,
+            &split.test.pixels,
+            &split.test.labels,
+            split.train.dim(),
+            classes,
+            config,
+        )?)
+    } else {
+        None
+    };
+    let induced_rbm = (config.induced_rbm_draws > 0).then(|| {
+        induced_rbm_log_likelihood(
+            model,
+            &split.test,
+            transform,
+            standardize,
+            compatibility,
+            copies,
+            config.induced_rbm_draws,
+            seed,
+            device,
+        )
+    });
+    Ok(EvalReport {
+        representation,
+        baseline_pixels,
+        induced_rbm,
     })
 }

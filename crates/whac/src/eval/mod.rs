@@ -9,5 +9,5 @@ mod induced_rbm;
 
 pub use config::EvalConfig;
 pub use embed::{Side, embed, embed_pixels, embed_with};
-pub use evaluate::{EvalReport, FeatureScores, KnnScore, evaluate_features};
+pub use evaluate::{EvalReport, FeatureScores, KnnScore, evaluate_features, evaluate_model};
 pub use induced_rbm::{InducedRbmScore, induced_rbm_log_likelihood};

@@ -371,8 +371,3 @@ fn initial_bank(
     let rows = Tensor::<2>::from_data(TensorData::new(rows, [data.train.len(), dim]), device);
     MemoryBank::new(rows, momentum)
 }
-
-/// The evaluation copy of a trained model (no autodiff graph).
-pub fn frozen(model: &Model) -> Model {
-    model.valid()
-}

@@ -12,6 +12,6 @@ mod standardize;
 pub use batches::{Batch, BatchPlan};
 pub use checkpoint::{load_model, save_model};
 pub use config::TrainConfig;
-pub use fit::{TrainData, TrainReport, fit, frozen};
+pub use fit::{TrainData, TrainReport, fit};
 pub use observer::{EpochRecord, NullObserver, Observer, StepRecord};
 pub use standardize::Standardize;

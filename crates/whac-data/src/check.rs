@@ -1,13 +1,29 @@
-//! Range checks of one configured operation, each error naming `transform.ops[i].key`.
+//! Range checks of one configured operation, each error naming its full key, such as
+//! `transform.ops[2].degrees` or, inside a group, `transform.ops[2].ops[0].degrees`.
 
 use crate::DataError;
 
-/// Checks of operation number `index` of a `[[transform.ops]]` list.
+/// Checks of one operation of a `[[transform.ops]]` list (possibly nested in a group).
 pub(crate) struct Checker {
-    pub(crate) index: usize,
+    /// The operation's key, e.g. `transform.ops[2]` or `transform.ops[2].ops[0]`.
+    path: String,
 }
 
 impl Checker {
+    /// Operation number `index` of the top-level `transform.ops` list.
+    pub(crate) fn op(index: usize) -> Checker {
+        Checker {
+            path: format!("transform.ops[{index}]"),
+        }
+    }
+
+    /// Operation number `index` of this operation's own `ops` list (a group).
+    pub(crate) fn child(&self, index: usize) -> Checker {
+        Checker {
+            path: format!("{}.ops[{index}]", self.path),
+        }
+    }
+
     pub(crate) fn ensure(
         &self,
         ok: bool,
@@ -19,7 +35,7 @@ impl Checker {
             Ok(())
         } else {
             Err(DataError::Config {
-                key: format!("transform.ops[{}].{key}", self.index),
+                key: format!("{}.{key}", self.path),
                 value: format!("{value:?}"),
                 expected: expected.to_string(),
             })

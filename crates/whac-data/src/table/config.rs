@@ -120,7 +120,7 @@ impl TableTransformConfig {
     /// `p`, `fraction` in `[0, 1]`; `noise`: `strength >= 0` finite.
     pub fn check(&self) -> Result<TableTransform, DataError> {
         for (index, op) in self.ops.iter().enumerate() {
-            let c = Checker { index };
+            let c = Checker::op(index);
             c.within("p", op.p(), 0.0, 1.0)?;
             match *op {
                 TableOpConfig::Scarf { fraction, .. } | TableOpConfig::Mask { fraction, .. } => {

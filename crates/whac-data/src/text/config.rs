@@ -166,7 +166,7 @@ impl TextTransformConfig {
     /// `0 < keep[0] <= keep[1] <= 1`; `swap`: `window >= 1`.
     pub fn check(&self) -> Result<TextTransform, DataError> {
         for (index, op) in self.ops.iter().enumerate() {
-            let c = Checker { index };
+            let c = Checker::op(index);
             c.within("p", op.p(), 0.0, 1.0)?;
             match *op {
                 TextOpConfig::TokenDropout { rate, .. } | TextOpConfig::Delete { rate, .. } => {

@@ -31,7 +31,8 @@ use crate::check::Checker;
 pub struct TransformConfig {
     /// The operations, in order. Geometric ones (crop, rotate, translate, flip, elastic) compose
     /// into one resampling; pixel ones (jitter, noise, blur, erase, solarize, invert) are applied
-    /// after it, in this order.
+    /// after it, in this order. Groups (`random_apply`, `one_of`) are decided first and what they
+    /// select takes part as if written in their place.
     #[serde(default)]
     pub ops: Vec<OpConfig>,
 }
@@ -204,6 +205,46 @@ pub enum OpConfig {
         #[serde(default = "default_p")]
         p: f32,
     },
+    /// A group applied together (as torchvision's `RandomApply`): with probability `p` its
+    /// operations are considered, in order, each still with its own `p` (default 1, so by
+    /// default all of them apply); otherwise none is. Groups nest.
+    ///
+    /// ```toml
+    /// [[transform.ops]]
+    /// op = "random_apply"
+    /// p = 0.8
+    /// [[transform.ops.ops]]
+    /// op = "jitter"
+    /// [[transform.ops.ops]]
+    /// op = "blur"
+    /// ```
+    RandomApply {
+        /// The grouped operations, at least one.
+        ops: Vec<OpConfig>,
+        /// Probability of applying the group, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Exactly one of several operations (as torchvision's `RandomChoice`): with probability
+    /// `p`, operation `k` is chosen with probability `weights[k] / sum(weights)` (equal weights
+    /// if omitted) and considered with its own `p`; otherwise none is. Groups nest.
+    ///
+    /// ```toml
+    /// [[transform.ops]]
+    /// op = "one_of"
+    /// weights = [3, 1]
+    /// ops = [{ op = "rotate", degrees = 30 }, { op = "flip" }]
+    /// ```
+    OneOf {
+        /// The alternatives, at least one.
+        ops: Vec<OpConfig>,
+        /// One weight per alternative, each `>= 0` and finite, not all 0; default: all equal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weights: Option<Vec<f32>>,
+        /// Probability of applying the group, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
 }
 
 fn default_true() -> bool {
@@ -265,6 +306,8 @@ impl OpConfig {
             OpConfig::Erase { .. } => "erase",
             OpConfig::Solarize { .. } => "solarize",
             OpConfig::Invert { .. } => "invert",
+            OpConfig::RandomApply { .. } => "random_apply",
+            OpConfig::OneOf { .. } => "one_of",
         }
     }
 
@@ -281,7 +324,9 @@ impl OpConfig {
             | OpConfig::Blur { p, .. }
             | OpConfig::Erase { p, .. }
             | OpConfig::Solarize { p, .. }
-            | OpConfig::Invert { p } => p,
+            | OpConfig::Invert { p }
+            | OpConfig::RandomApply { p, .. }
+            | OpConfig::OneOf { p, .. } => p,
         }
     }
 }
@@ -290,91 +335,136 @@ impl TransformConfig {
     /// Checks every setting and builds the transformation.
     ///
     /// # Errors
-    /// [`DataError::Config`] naming `transform.ops[i].key`, the value and the allowed range:
+    /// [`DataError::Config`] naming the full key (`transform.ops[i].key`, and inside a group
+    /// `transform.ops[i].ops[j].key`), the value and the allowed range:
     /// `p` in `[0, 1]`; `resized_crop`: `0 < scale[0] <= scale[1] <= 1`,
     /// `0 < ratio[0] <= ratio[1]` finite; `rotate`: `degrees` in `[0, 180]`; `translate`:
     /// `fraction` in `[0, 0.5]`; `elastic`: `alpha >= 0`, `sigma > 0`; `jitter`: `brightness`,
-    /// `contrast >= 0`; `noise`: `std >= 0`; `blur`: `0 <= sigma[0] <= sigma[1]`; `erase`:
-    /// `0 <= scale[0] <= scale[1] <= 1`, `0 < ratio[0] <= ratio[1]`, `value` in `[0, 1]`;
-    /// `solarize`: `threshold >= 0` (all finite).
+    /// `contrast >= 0`; `noise`: `std >= 0`; `blur`:
+    /// `0 <= sigma[0] <= sigma[1]`; `erase`: `0 <= scale[0] <= scale[1] <= 1`,
+    /// `0 < ratio[0] <= ratio[1]`, `value` in `[0, 1]`; `solarize`: `threshold >= 0` (all
+    /// finite); `random_apply`, `one_of`: a non-empty `ops`; `one_of`: one weight per
+    /// alternative, each `>= 0`, not all 0.
     pub fn check(&self) -> Result<Transform, DataError> {
         for (index, op) in self.ops.iter().enumerate() {
-            let c = Checker { index };
-            c.within("p", op.p(), 0.0, 1.0)?;
-            match *op {
-                OpConfig::ResizedCrop { scale, ratio, .. } => {
-                    let [lo, hi] = scale;
-                    c.ensure(
-                        lo > 0.0 && lo <= hi && hi <= 1.0,
-                        "scale",
-                        scale,
-                        "[lo, hi] with 0 < lo <= hi <= 1",
-                    )?;
-                    let [lo, hi] = ratio;
-                    c.ensure(
-                        lo > 0.0 && lo <= hi && hi.is_finite(),
-                        "ratio",
-                        ratio,
-                        "[lo, hi] with 0 < lo <= hi, finite",
-                    )?;
-                }
-                OpConfig::Rotate { degrees, .. } => c.within("degrees", degrees, 0.0, 180.0)?,
-                OpConfig::Translate { fraction, .. } => c.within("fraction", fraction, 0.0, 0.5)?,
-                OpConfig::Elastic { alpha, sigma, .. } => {
-                    c.non_negative("alpha", alpha)?;
-                    c.ensure(
-                        sigma > 0.0 && sigma.is_finite(),
-                        "sigma",
-                        sigma,
-                        "a finite number > 0 (pixels)",
-                    )?;
-                }
-                OpConfig::Jitter {
-                    brightness,
-                    contrast,
-                    ..
-                } => {
-                    c.non_negative("brightness", brightness)?;
-                    c.non_negative("contrast", contrast)?;
-                }
-                OpConfig::Noise { std, .. } => c.non_negative("std", std)?,
-                OpConfig::Flip { .. } | OpConfig::Invert { .. } => {}
-                OpConfig::Blur { sigma, .. } => {
-                    let [lo, hi] = sigma;
-                    c.ensure(
-                        lo >= 0.0 && lo <= hi && hi.is_finite(),
-                        "sigma",
-                        sigma,
-                        "[lo, hi] with 0 <= lo <= hi, finite (pixels)",
-                    )?;
-                }
-                OpConfig::Erase {
-                    scale,
-                    ratio,
-                    value,
-                    ..
-                } => {
-                    let [lo, hi] = scale;
-                    c.ensure(
-                        lo >= 0.0 && lo <= hi && hi <= 1.0,
-                        "scale",
-                        scale,
-                        "[lo, hi] with 0 <= lo <= hi <= 1",
-                    )?;
-                    let [lo, hi] = ratio;
-                    c.ensure(
-                        lo > 0.0 && lo <= hi && hi.is_finite(),
-                        "ratio",
-                        ratio,
-                        "[lo, hi] with 0 < lo <= hi, finite",
-                    )?;
-                    c.within("value", value, 0.0, 1.0)?;
-                }
-                OpConfig::Solarize { threshold, .. } => {
-                    c.non_negative("threshold", threshold)?;
-                }
-            }
+            check_op(op, &Checker::op(index))?;
         }
         Ok(Transform::from_checked(self.ops.clone()))
     }
+}
+
+/// Checks one operation (and, for a group, its members), naming keys under `c`.
+fn check_op(op: &OpConfig, c: &Checker) -> Result<(), DataError> {
+    c.within("p", op.p(), 0.0, 1.0)?;
+    match *op {
+        OpConfig::ResizedCrop { scale, ratio, .. } => {
+            let [lo, hi] = scale;
+            c.ensure(
+                lo > 0.0 && lo <= hi && hi <= 1.0,
+                "scale",
+                scale,
+                "[lo, hi] with 0 < lo <= hi <= 1",
+            )?;
+            let [lo, hi] = ratio;
+            c.ensure(
+                lo > 0.0 && lo <= hi && hi.is_finite(),
+                "ratio",
+                ratio,
+                "[lo, hi] with 0 < lo <= hi, finite",
+            )?;
+        }
+        OpConfig::Rotate { degrees, .. } => c.within("degrees", degrees, 0.0, 180.0)?,
+        OpConfig::Translate { fraction, .. } => c.within("fraction", fraction, 0.0, 0.5)?,
+        OpConfig::Elastic { alpha, sigma, .. } => {
+            c.non_negative("alpha", alpha)?;
+            c.ensure(
+                sigma > 0.0 && sigma.is_finite(),
+                "sigma",
+                sigma,
+                "a finite number > 0 (pixels)",
+            )?;
+        }
+        OpConfig::Jitter {
+            brightness,
+            contrast,
+            ..
+        } => {
+            c.non_negative("brightness", brightness)?;
+            c.non_negative("contrast", contrast)?;
+        }
+        OpConfig::Noise { std, .. } => c.non_negative("std", std)?,
+        OpConfig::Flip { .. } | OpConfig::Invert { .. } => {}
+        OpConfig::Blur { sigma, .. } => {
+            let [lo, hi] = sigma;
+            c.ensure(
+                lo >= 0.0 && lo <= hi && hi.is_finite(),
+                "sigma",
+                sigma,
+                "[lo, hi] with 0 <= lo <= hi, finite (pixels)",
+            )?;
+        }
+        OpConfig::Erase {
+            scale,
+            ratio,
+            value,
+            ..
+        } => {
+            let [lo, hi] = scale;
+            c.ensure(
+                lo >= 0.0 && lo <= hi && hi <= 1.0,
+                "scale",
+                scale,
+                "[lo, hi] with 0 <= lo <= hi <= 1",
+            )?;
+            let [lo, hi] = ratio;
+            c.ensure(
+                lo > 0.0 && lo <= hi && hi.is_finite(),
+                "ratio",
+                ratio,
+                "[lo, hi] with 0 < lo <= hi, finite",
+            )?;
+            c.within("value", value, 0.0, 1.0)?;
+        }
+        OpConfig::Solarize { threshold, .. } => {
+            c.non_negative("threshold", threshold)?;
+        }
+        OpConfig::RandomApply { ref ops, .. } => check_group(ops, c)?,
+        OpConfig::OneOf {
+            ref ops,
+            ref weights,
+            ..
+        } => {
+            check_group(ops, c)?;
+            if let Some(weights) = weights {
+                c.ensure(
+                    weights.len() == ops.len(),
+                    "weights",
+                    weights,
+                    &format!("one weight per operation of `ops` ({})", ops.len()),
+                )?;
+                c.ensure(
+                    weights.iter().all(|w| *w >= 0.0 && w.is_finite())
+                        && weights.iter().any(|w| *w > 0.0),
+                    "weights",
+                    weights,
+                    "finite weights >= 0, not all 0",
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A group's members: at least one, each checked under `c.ops[j]`.
+fn check_group(ops: &[OpConfig], c: &Checker) -> Result<(), DataError> {
+    c.ensure(
+        !ops.is_empty(),
+        "ops",
+        ops,
+        "at least one operation in the group",
+    )?;
+    for (j, op) in ops.iter().enumerate() {
+        check_op(op, &c.child(j))?;
+    }
+    Ok(())
 }

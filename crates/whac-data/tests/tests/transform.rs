@@ -346,7 +346,9 @@ fn zero_strength_is_identity() {
             | OpConfig::Blur { p, .. }
             | OpConfig::Erase { p, .. }
             | OpConfig::Solarize { p, .. }
-            | OpConfig::Invert { p } => *p = 0.0,
+            | OpConfig::Invert { p }
+            | OpConfig::RandomApply { p, .. }
+            | OpConfig::OneOf { p, .. } => *p = 0.0,
         }
     }
     let never = never.check().unwrap();

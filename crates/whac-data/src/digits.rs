@@ -44,6 +44,7 @@ pub fn digits() -> Result<Split, DataError> {
     let empty = || ImageSet {
         pixels: Vec::new(),
         labels: Vec::new(),
+        channels: 1,
         height: DIGITS_SIDE,
         width: DIGITS_SIDE,
         num_classes: 10,

@@ -165,6 +165,7 @@ fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(ImageSet, PathBu
     let set = ImageSet {
         pixels,
         labels,
+        channels: 1,
         height: rows,
         width: cols,
         num_classes: NUM_CLASSES,

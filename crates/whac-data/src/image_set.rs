@@ -1,15 +1,18 @@
-//! A set of grayscale images with class labels, and a train/test split of them.
+//! A set of images (grayscale or colour) with class labels, and a train/test split of them.
 
-/// Grayscale images (one channel) with class labels.
+/// Images with class labels: grayscale (`channels = 1`) or RGB (`channels = 3`).
 ///
-/// `pixels` holds `len() * height * width` values in `[0, 1]`, image after image, each row-major.
-/// Every label is below `num_classes`.
+/// `pixels` holds `len() * channels * height * width` values in `[0, 1]`, image after image, each
+/// planar (channel after channel, as `[C, H, W]` tensors), each plane row-major. Every label is
+/// below `num_classes`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageSet {
-    /// Pixel values in `[0, 1]`, shape `[len, height, width]`, row-major.
+    /// Pixel values in `[0, 1]`, shape `[len, channels, height, width]`, row-major.
     pub pixels: Vec<f32>,
     /// One label per image, each `< num_classes`.
     pub labels: Vec<u8>,
+    /// Number of channels: 1 (grayscale) or 3 (RGB, in that order).
+    pub channels: usize,
     /// Image height in pixels.
     pub height: usize,
     /// Image width in pixels.
@@ -38,12 +41,12 @@ impl ImageSet {
         self.labels.is_empty()
     }
 
-    /// Number of pixels of one image: `height * width`.
+    /// Number of values of one image: `channels * height * width`.
     pub fn dim(&self) -> usize {
-        self.height * self.width
+        self.channels * self.height * self.width
     }
 
-    /// The pixels of image `i`, row-major, `height * width` values.
+    /// The values of image `i`, `[channels, height, width]` row-major: `dim()` values.
     ///
     /// # Panics
     /// If `i >= len()`.
@@ -86,6 +89,7 @@ impl ImageSet {
         ImageSet {
             pixels,
             labels,
+            channels: self.channels,
             height: self.height,
             width: self.width,
             num_classes: self.num_classes,
@@ -115,6 +119,7 @@ mod tests {
         ImageSet {
             pixels: vec![0.0, 1.0, 0.5, 0.5, 1.0, 1.0],
             labels: vec![0, 2, 2],
+            channels: 1,
             height: 1,
             width: 2,
             num_classes: 3,

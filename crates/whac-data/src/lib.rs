@@ -1,6 +1,6 @@
 //! Data sets and stochastic transformations for whac, on plain Rust types (no tensor library).
 //!
-//! - [`ImageSet`] / [`Split`]: grayscale images in `[0, 1]` with labels;
+//! - [`ImageSet`] / [`Split`]: grayscale or RGB images in `[0, 1]` with labels;
 //! - [`digits()`]: the embedded UCI optical digits (8×8), with a fixed stratified split;
 //! - [`load_idx_dir`]: MNIST / Fashion-MNIST IDX files (gzip or raw);
 //! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR` as typed on the command line;

@@ -133,6 +133,13 @@ fn preview(args: PreviewArgs) -> Result<ExitCode> {
     // Stage 2: the data and the copies.
     let split = config.data.source.load()?;
     let set = &split.train;
+    if set.channels != 1 {
+        bail!(
+            "{}: {} channels; the preview grid draws grayscale images only",
+            config.data.source,
+            set.channels
+        );
+    }
     let (h, w) = (set.height, set.width);
     let rows = pick_examples(set, args.examples, args.first);
     if rows.is_empty() {
@@ -180,6 +187,7 @@ mod tests {
         ImageSet {
             pixels: vec![0.0; labels.len()],
             labels,
+            channels: 1,
             height: 1,
             width: 1,
             num_classes: 3,

@@ -38,7 +38,7 @@ pub fn copy_seed(seed: u64, epoch: u64, index: usize, copy: usize) -> u64 {
 /// copies do not depend on the batch it is in or its position there.
 ///
 /// # Shapes
-/// `out`: `[indices.len(), copies, set.height, set.width]`, row-major.
+/// `out`: `[indices.len(), copies, set.channels, set.height, set.width]`, row-major.
 ///
 /// # Panics
 /// If `out` has the wrong length or an index is out of range (programming errors).
@@ -51,12 +51,12 @@ pub fn augment_batch(
     epoch: u64,
     out: &mut [f32],
 ) {
-    let (h, w) = (set.height, set.width);
-    let per_example = copies * h * w;
+    let (c, h, w) = (set.channels, set.height, set.width);
+    let per_example = copies * set.dim();
     assert_eq!(
         out.len(),
         indices.len() * per_example,
-        "augment_batch: out must hold [{}, {copies}, {h}, {w}]",
+        "augment_batch: out must hold [{}, {copies}, {c}, {h}, {w}]",
         indices.len()
     );
     if per_example == 0 {
@@ -66,10 +66,10 @@ pub fn augment_batch(
         .zip(indices.par_iter())
         .for_each(|(chunk, &i)| {
             let src = set.image(i);
-            // chunk: [copies, h, w]
-            for (c, dst) in chunk.chunks_mut(h * w).enumerate() {
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(copy_seed(seed, epoch, i, c));
-                t.apply(src, h, w, &mut rng, dst);
+            // chunk: [copies, c, h, w]
+            for (copy, dst) in chunk.chunks_mut(set.dim()).enumerate() {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(copy_seed(seed, epoch, i, copy));
+                t.apply_image(src, c, h, w, &mut rng, dst);
             }
         });
 }

@@ -31,7 +31,7 @@ use crate::check::Checker;
 pub struct TransformConfig {
     /// The operations, in order. Geometric ones (crop, rotate, translate, flip, elastic) compose
     /// into one resampling; pixel ones (jitter, noise, blur, erase, solarize, invert) are applied
-    /// after it, in this order. Groups (`random_apply`, `one_of`) are decided first and what they
+    /// after it, in this order, to every channel. Groups (`random_apply`, `one_of`) are decided first and what they
     /// select takes part as if written in their place.
     #[serde(default)]
     pub ops: Vec<OpConfig>,
@@ -119,10 +119,13 @@ pub enum OpConfig {
         #[serde(default = "default_p")]
         p: f32,
     },
-    /// Brightness then contrast jitter (as torchvision's `ColorJitter` on a grayscale image):
-    /// pixels are multiplied by `U(max(0, 1 - brightness), 1 + brightness)`, then moved away from
-    /// or towards the image mean by a factor `U(max(0, 1 - contrast), 1 + contrast)`, then clamped
-    /// to `[0, 1]`.
+    /// Colour jitter (as torchvision's `ColorJitter`, in a fixed order), clamped to `[0, 1]`
+    /// after each step: pixels are multiplied by `U(max(0, 1 - brightness), 1 + brightness)`,
+    /// then moved away from or towards the mean (of the luma, on RGB) by a factor
+    /// `U(max(0, 1 - contrast), 1 + contrast)`; then, on RGB images only, blended with their
+    /// luma image by `U(max(0, 1 - saturation), 1 + saturation)` (0 is gray) and their HSV hue is
+    /// turned by `U(-hue, hue)` of a full turn. On grayscale images `saturation` and `hue` are
+    /// no-ops (and draw nothing), so the defaults suit both.
     Jitter {
         /// Brightness strength, `>= 0`; default 0.4.
         #[serde(default = "default_jitter")]
@@ -130,6 +133,13 @@ pub enum OpConfig {
         /// Contrast strength, `>= 0`; default 0.4.
         #[serde(default = "default_jitter")]
         contrast: f32,
+        /// Saturation strength, `>= 0` (RGB only); default 0.4.
+        #[serde(default = "default_jitter")]
+        saturation: f32,
+        /// Hue strength, in `[0, 0.5]` of a turn (RGB only); default 0.1 (SimCLR's, at colour
+        /// strength 0.5).
+        #[serde(default = "default_hue")]
+        hue: f32,
         /// Probability of applying it, in `[0, 1]`; default 1.
         #[serde(default = "default_p")]
         p: f32,
@@ -201,6 +211,14 @@ pub enum OpConfig {
     },
     /// Inversion: every pixel `v` becomes `1 - v`.
     Invert {
+        /// Probability of applying it, in `[0, 1]`; default 1.
+        #[serde(default = "default_p")]
+        p: f32,
+    },
+    /// Conversion to grayscale (as torchvision's `RandomGrayscale`, whose usual `p` is 0.2 in
+    /// SimCLR): every channel of an RGB image becomes its ITU-R BT.601 luma
+    /// `0.299 R + 0.587 G + 0.114 B`; the image keeps its 3 channels. A no-op on grayscale.
+    RandomGrayscale {
         /// Probability of applying it, in `[0, 1]`; default 1.
         #[serde(default = "default_p")]
         p: f32,
@@ -287,6 +305,9 @@ fn default_sigma() -> f32 {
 fn default_jitter() -> f32 {
     0.4
 }
+fn default_hue() -> f32 {
+    0.1
+}
 fn default_std() -> f32 {
     0.05
 }
@@ -306,6 +327,7 @@ impl OpConfig {
             OpConfig::Erase { .. } => "erase",
             OpConfig::Solarize { .. } => "solarize",
             OpConfig::Invert { .. } => "invert",
+            OpConfig::RandomGrayscale { .. } => "random_grayscale",
             OpConfig::RandomApply { .. } => "random_apply",
             OpConfig::OneOf { .. } => "one_of",
         }
@@ -325,6 +347,7 @@ impl OpConfig {
             | OpConfig::Erase { p, .. }
             | OpConfig::Solarize { p, .. }
             | OpConfig::Invert { p }
+            | OpConfig::RandomGrayscale { p }
             | OpConfig::RandomApply { p, .. }
             | OpConfig::OneOf { p, .. } => p,
         }
@@ -340,7 +363,7 @@ impl TransformConfig {
     /// `p` in `[0, 1]`; `resized_crop`: `0 < scale[0] <= scale[1] <= 1`,
     /// `0 < ratio[0] <= ratio[1]` finite; `rotate`: `degrees` in `[0, 180]`; `translate`:
     /// `fraction` in `[0, 0.5]`; `elastic`: `alpha >= 0`, `sigma > 0`; `jitter`: `brightness`,
-    /// `contrast >= 0`; `noise`: `std >= 0`; `blur`:
+    /// `contrast`, `saturation >= 0`, `hue` in `[0, 0.5]`; `noise`: `std >= 0`; `blur`:
     /// `0 <= sigma[0] <= sigma[1]`; `erase`: `0 <= scale[0] <= scale[1] <= 1`,
     /// `0 < ratio[0] <= ratio[1]`, `value` in `[0, 1]`; `solarize`: `threshold >= 0` (all
     /// finite); `random_apply`, `one_of`: a non-empty `ops`; `one_of`: one weight per
@@ -387,13 +410,17 @@ fn check_op(op: &OpConfig, c: &Checker) -> Result<(), DataError> {
         OpConfig::Jitter {
             brightness,
             contrast,
+            saturation,
+            hue,
             ..
         } => {
             c.non_negative("brightness", brightness)?;
             c.non_negative("contrast", contrast)?;
+            c.non_negative("saturation", saturation)?;
+            c.within("hue", hue, 0.0, 0.5)?;
         }
         OpConfig::Noise { std, .. } => c.non_negative("std", std)?,
-        OpConfig::Flip { .. } | OpConfig::Invert { .. } => {}
+        OpConfig::Flip { .. } | OpConfig::Invert { .. } | OpConfig::RandomGrayscale { .. } => {}
         OpConfig::Blur { sigma, .. } => {
             let [lo, hi] = sigma;
             c.ensure(

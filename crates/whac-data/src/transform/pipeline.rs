@@ -6,8 +6,9 @@ use rand::{Rng, RngExt};
 
 use super::affine::{Affine, resample};
 use super::blur::blur;
+use super::colour::{Jitter, grayscale, jitter};
 use super::elastic::{ElasticScratch, add_displacement};
-use super::pixel::{erase, invert, jitter, noise, solarize, uniform};
+use super::pixel::{erase, invert, noise, solarize, uniform};
 use super::{OpConfig, TransformConfig};
 
 /// A checked stochastic transformation, built by [`TransformConfig::check`].
@@ -57,19 +58,8 @@ impl Transform {
         }
     }
 
-    /// Draws one transformed copy of the grayscale image `src` into `out`.
-    ///
-    /// Each operation is applied with its probability `p` (one uniform draw each, in order).
-    /// The geometric operations that fire (resized crop, rotate, translate, flip, in their order) are
-    /// composed into one affine map, elastic distortion adds its displacement to the sampling
-    /// coordinates, and the image is resampled once, bilinearly, with 0 outside the input. If none
-    /// fires, `src` is copied exactly. Then the pixel operations that fire (jitter, noise, blur,
-    /// erase, solarize, invert) are applied in their order.
-    ///
-    /// Groups (`random_apply`, `one_of`) are decided in the first (geometric) pass, in order, as
-    /// they are met: what they select takes part in both passes, as if written in their place in
-    /// the sequence. So a copy is a function of the random stream alone, and the geometry of a
-    /// nested group still fuses into the one resampling.
+    /// Draws one transformed copy of the grayscale image `src` into `out`: [`Transform::apply_image`]
+    /// with one channel.
     ///
     /// # Shapes
     /// `src`: `[h, w]` row-major, values in `[0, 1]`; `out`: `[h, w]`, values in `[0, 1]`.
@@ -77,10 +67,43 @@ impl Transform {
     /// # Panics
     /// If `src` or `out` does not hold `h * w` values (a programming error).
     pub fn apply(&self, src: &[f32], h: usize, w: usize, rng: &mut impl Rng, out: &mut [f32]) {
+        self.apply_image(src, 1, h, w, rng, out);
+    }
+
+    /// Draws one transformed copy of the image `src` (`channels` planes of `h × w`) into `out`.
+    ///
+    /// Each operation is applied with its probability `p` (one uniform draw each, in order).
+    /// The geometric operations that fire (resized crop, rotate, translate, flip, in their order) are
+    /// composed into one affine map, elastic distortion adds its displacement to the sampling
+    /// coordinates, and every channel is resampled once with that map, bilinearly, with 0 outside
+    /// the input. If none fires, `src` is copied exactly. Then the pixel operations that fire
+    /// (jitter, noise, blur, erase, solarize, invert, random_grayscale) are applied in their
+    /// order; erase fills the same rectangle in every channel, and the colour operations that
+    /// need RGB (saturation, hue, grayscale) do nothing unless `channels == 3`.
+    ///
+    /// Groups (`random_apply`, `one_of`) are decided in the first (geometric) pass, in order, as
+    /// they are met: what they select takes part in both passes, as if written in their place in
+    /// the sequence. So a copy is a function of the random stream alone, and the geometry of a
+    /// nested group still fuses into the one resampling.
+    ///
+    /// # Shapes
+    /// `src`: `[channels, h, w]` row-major, values in `[0, 1]`; `out`: the same.
+    ///
+    /// # Panics
+    /// If `src` or `out` does not hold `channels * h * w` values (a programming error).
+    pub fn apply_image(
+        &self,
+        src: &[f32],
+        channels: usize,
+        h: usize,
+        w: usize,
+        rng: &mut impl Rng,
+        out: &mut [f32],
+    ) {
         let n = h * w;
         assert!(
-            src.len() == n && out.len() == n,
-            "Transform::apply: {h}x{w} image but src has {} values and out {}",
+            src.len() == channels * n && out.len() == channels * n,
+            "Transform::apply_image: {channels}x{h}x{w} image but src has {} values and out {}",
             src.len(),
             out.len()
         );
@@ -96,19 +119,30 @@ impl Transform {
                 displaced: false,
             };
             geometry_pass(&self.ops, rng, &mut geo, scratch);
-            if geo.moved || geo.displaced {
+            if (geo.moved || geo.displaced) && n > 0 {
                 let field = geo.displaced.then_some(&scratch.field[..]);
-                resample(src, h, w, &geo.map, field, out);
+                for (s, o) in src.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+                    resample(s, h, w, &geo.map, field, o);
+                }
             } else {
                 out.copy_from_slice(src);
             }
 
             // Pass 2: pixel operations, replaying the group decisions.
             let mut cursor = 0;
-            pixel_pass(&self.ops, rng, h, w, &mut cursor, scratch, out);
+            let shape = Shape { channels, h, w };
+            pixel_pass(&self.ops, rng, shape, &mut cursor, scratch, out);
             debug_assert_eq!(cursor, scratch.decisions.len());
         });
     }
+}
+
+/// The shape of the image the pixel operations work on.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    channels: usize,
+    h: usize,
+    w: usize,
 }
 
 /// `U[0, 1) < p`.
@@ -262,7 +296,8 @@ fn geometry_pass(ops: &[OpConfig], rng: &mut impl Rng, geo: &mut Geometry, scrat
             | OpConfig::Blur { .. }
             | OpConfig::Erase { .. }
             | OpConfig::Solarize { .. }
-            | OpConfig::Invert { .. } => {}
+            | OpConfig::Invert { .. }
+            | OpConfig::RandomGrayscale { .. } => {}
         }
     }
 }
@@ -272,21 +307,29 @@ fn geometry_pass(ops: &[OpConfig], rng: &mut impl Rng, geo: &mut Geometry, scrat
 fn pixel_pass(
     ops: &[OpConfig],
     rng: &mut impl Rng,
-    h: usize,
-    w: usize,
+    shape: Shape,
     cursor: &mut usize,
     scratch: &mut Scratch,
     out: &mut [f32],
 ) {
+    let Shape { channels, h, w } = shape;
     for op in ops {
         match *op {
             OpConfig::Jitter {
                 brightness,
                 contrast,
+                saturation,
+                hue,
                 p,
             } => {
                 if fires(rng, p) {
-                    jitter(out, brightness, contrast, rng);
+                    let strengths = Jitter {
+                        brightness,
+                        contrast,
+                        saturation,
+                        hue,
+                    };
+                    jitter(out, channels, strengths, rng);
                 }
             }
             OpConfig::Noise { std, p } => {
@@ -297,7 +340,9 @@ fn pixel_pass(
             OpConfig::Blur { sigma, p } => {
                 if fires(rng, p) {
                     let s = uniform(rng, sigma[0], sigma[1]);
-                    blur(out, h, w, s, &mut scratch.kernel, &mut scratch.blurred);
+                    for plane in out.chunks_exact_mut((h * w).max(1)) {
+                        blur(plane, h, w, s, &mut scratch.kernel, &mut scratch.blurred);
+                    }
                 }
             }
             OpConfig::Erase {
@@ -320,10 +365,15 @@ fn pixel_pass(
                     invert(out);
                 }
             }
+            OpConfig::RandomGrayscale { p } => {
+                if fires(rng, p) {
+                    grayscale(out, channels);
+                }
+            }
             OpConfig::RandomApply { .. } | OpConfig::OneOf { .. } => {
                 let decision = scratch.decisions[*cursor];
                 *cursor += 1;
-                pixel_pass(selected(op, decision), rng, h, w, cursor, scratch, out);
+                pixel_pass(selected(op, decision), rng, shape, cursor, scratch, out);
             }
             OpConfig::ResizedCrop { .. }
             | OpConfig::Rotate { .. }

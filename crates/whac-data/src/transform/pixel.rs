@@ -1,5 +1,5 @@
-//! Pixel operations, applied after resampling: brightness / contrast jitter, Gaussian noise,
-//! random erasing, solarisation and inversion (blur has its own file).
+//! Pixel operations, applied after resampling: Gaussian noise, random erasing, solarisation and
+//! inversion (blur and the colour operations have their own files).
 
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
@@ -10,23 +10,6 @@ pub(crate) fn uniform(rng: &mut impl Rng, lo: f32, hi: f32) -> f32 {
     lo + (hi - lo) * rng.random::<f32>()
 }
 
-/// Brightness then contrast jitter on a grayscale image, clamped to `[0, 1]`.
-pub(crate) fn jitter(img: &mut [f32], brightness: f32, contrast: f32, rng: &mut impl Rng) {
-    let fb = uniform(rng, (1.0 - brightness).max(0.0), 1.0 + brightness);
-    let fc = uniform(rng, (1.0 - contrast).max(0.0), 1.0 + contrast);
-    if fb != 1.0 {
-        for v in img.iter_mut() {
-            *v = (*v * fb).clamp(0.0, 1.0);
-        }
-    }
-    if fc != 1.0 && !img.is_empty() {
-        let mean = img.iter().sum::<f32>() / img.len() as f32;
-        for v in img.iter_mut() {
-            *v = (mean + fc * (*v - mean)).clamp(0.0, 1.0);
-        }
-    }
-}
-
 /// Adds `N(0, std²)` to every pixel, then clamps to `[0, 1]`.
 pub(crate) fn noise(img: &mut [f32], std: f32, rng: &mut impl Rng) {
     for v in img.iter_mut() {
@@ -35,9 +18,10 @@ pub(crate) fn noise(img: &mut [f32], std: f32, rng: &mut impl Rng) {
     }
 }
 
-/// Sets a random rectangle of the `h × w` image to `value` (see `OpConfig::Erase`): area
-/// `U(scale) · h · w`, aspect ratio (width / height) log-uniform in `ratio`, sides rounded and
-/// clamped to the image, position uniform. Returns the rectangle `(x0, y0, width, height)`.
+/// Sets a random rectangle of the `h × w` image to `value` in every one of its planes (`img` is
+/// `[planes, h, w]`; see `OpConfig::Erase`): area `U(scale) · h · w`, aspect ratio (width /
+/// height) log-uniform in `ratio`, sides rounded and clamped to the image, position uniform.
+/// Returns the rectangle `(x0, y0, width, height)`.
 pub(crate) fn erase(
     img: &mut [f32],
     h: usize,
@@ -54,8 +38,10 @@ pub(crate) fn erase(
     // Uniform over the `w - ew + 1` (`h - eh + 1`) positions inside the image.
     let x0 = ((uniform(rng, 0.0, (w - ew + 1) as f32)) as usize).min(w - ew);
     let y0 = ((uniform(rng, 0.0, (h - eh + 1) as f32)) as usize).min(h - eh);
-    for y in y0..y0 + eh {
-        img[y * w + x0..y * w + x0 + ew].fill(value);
+    for plane in img.chunks_exact_mut((h * w).max(1)) {
+        for y in y0..y0 + eh {
+            plane[y * w + x0..y * w + x0 + ew].fill(value);
+        }
     }
     (x0, y0, ew, eh)
 }
@@ -87,7 +73,6 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let src: Vec<f32> = (0..10).map(|i| i as f32 / 9.0).collect();
         let mut img = src.clone();
-        jitter(&mut img, 0.0, 0.0, &mut rng);
         noise(&mut img, 0.0, &mut rng);
         assert_eq!(img, src);
     }
@@ -107,17 +92,6 @@ mod tests {
     }
 
     #[test]
-    fn contrast_keeps_the_mean_when_unclamped() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        let src = [0.4f32, 0.5, 0.6, 0.5];
-        let mut img = src;
-        jitter(&mut img, 0.0, 0.5, &mut rng);
-        assert!((img.iter().sum::<f32>() - 2.0).abs() < 1e-5);
-        assert!(img[0] < img[1] && img[1] < img[2]);
-        assert_ne!(img, src);
-    }
-
-    #[test]
     fn erase_fills_the_rectangle_it_reports() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
         for _ in 0..200 {
@@ -131,6 +105,13 @@ mod tests {
                 }
             }
         }
+        // Every plane gets the same rectangle.
+        let mut img = vec![1.0f32; 3 * 7 * 9];
+        let (x0, y0, ew, eh) = erase(&mut img, 7, 9, [0.1, 0.5], [0.3, 3.3], 0.5, &mut rng);
+        assert!(ew * eh > 0);
+        let planes: Vec<&[f32]> = img.chunks(63).collect();
+        assert!(planes[0] == planes[1] && planes[1] == planes[2]);
+        assert_eq!(planes[2][y0 * 9 + x0], 0.5);
         // Zero area: nothing changes.
         let mut img = vec![1.0f32; 16];
         erase(&mut img, 4, 4, [0.0, 0.0], [1.0, 1.0], 0.0, &mut rng);

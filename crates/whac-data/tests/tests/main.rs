@@ -1,5 +1,6 @@
 //! Integration tests of whac-data: one test binary, one module per concept.
 
+mod colour;
 mod compose;
 mod idx;
 mod spec;

@@ -347,6 +347,7 @@ fn zero_strength_is_identity() {
             | OpConfig::Erase { p, .. }
             | OpConfig::Solarize { p, .. }
             | OpConfig::Invert { p }
+            | OpConfig::RandomGrayscale { p }
             | OpConfig::RandomApply { p, .. }
             | OpConfig::OneOf { p, .. } => *p = 0.0,
         }

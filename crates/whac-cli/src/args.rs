@@ -25,6 +25,8 @@ pub enum Command {
     Eval(crate::commands::eval::EvalArgs),
     /// Write a run's frozen representation of a split as .npy (embeddings and labels).
     Embed(crate::commands::embed::EmbedArgs),
+    /// Measure throughput: `whac bench augment --data mnist:DIR` (one JSON line).
+    Bench(crate::commands::bench::BenchArgs),
 }
 
 #[derive(Args, Debug)]

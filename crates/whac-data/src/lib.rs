@@ -10,12 +10,14 @@
 //! - [`text`]: `text:FILE.tsv[.gz]` ([`load_text`]), tokenisation, vocabulary and the token
 //!   sequence transformation ([`TextTransformConfig`], [`augment_text_batch`]);
 //! - [`table`]: `csv:FILE[.gz]` ([`load_csv`]), standardised numeric features and their
-//!   transformation ([`TableTransformConfig`], [`augment_table_batch`]).
+//!   transformation ([`TableTransformConfig`], [`augment_table_batch`]);
+//! - [`bench`]: the augmentation benchmark (images per second of the MNIST pipeline).
 //!
 //! Every problem with user input or files is a [`DataError`] whose message is one line naming the
 //! file, key or value and what was expected.
 #![warn(missing_docs)]
 
+pub mod bench;
 mod digits;
 mod error;
 pub mod idx;

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod augment;
+pub mod bench;
 pub mod embed;
 pub mod eval;
 pub mod rbm;

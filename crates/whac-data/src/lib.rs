@@ -3,7 +3,9 @@
 //! - [`ImageSet`] / [`Split`]: grayscale or RGB images in `[0, 1]` with labels;
 //! - [`digits()`]: the embedded UCI optical digits (8×8), with a fixed stratified split;
 //! - [`load_idx_dir`]: MNIST / Fashion-MNIST IDX files (gzip or raw);
-//! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR` as typed on the command line;
+//! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `text:FILE.tsv[.gz][,...]`,
+//!   `csv:FILE[.gz][,...]` as typed on the command line; [`DataSpec::load`] loads images and
+//!   [`DataSpec::load_dataset`] any domain as a [`Dataset`];
 //! - [`transform`]: the stochastic transformation `T` (data augmentation), configured by
 //!   [`TransformConfig`], checked into a [`Transform`], applied per image or per batch with
 //!   [`augment_batch`];
@@ -18,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+mod dataset;
 mod digits;
 mod error;
 pub mod idx;
@@ -27,23 +30,27 @@ pub mod transform;
 
 mod check;
 mod read;
+mod source;
 mod split;
 pub mod table;
 pub mod text;
 
+pub use dataset::Dataset;
 pub use digits::{DIGITS_SIDE, digits};
 pub use error::DataError;
 pub use idx::load_idx_dir;
 pub use image_set::{ImageSet, Split};
+pub use source::{CsvSource, TextSource};
 pub use spec::DataSpec;
 pub use transform::{OpConfig, Transform, TransformConfig, augment_batch, copy_seed};
 
 pub use split::SplitRule;
 pub use table::{
     TableLoadConfig, TableOpConfig, TableSet, TableSplit, TableTransform, TableTransformConfig,
-    augment_table_batch, load_csv, load_csv_file,
+    augment_table_batch, load_csv, load_csv_file, load_csv_source,
 };
 pub use text::{
     TextLoadConfig, TextOpConfig, TextSet, TextSplit, TextTransform, TextTransformConfig,
     Tokenizer, Vocab, VocabConfig, augment_text_batch, load_text, load_text_files,
+    load_text_source,
 };

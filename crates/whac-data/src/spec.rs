@@ -1,5 +1,5 @@
 //! Which data set to use, as typed on the command line: `digits`, `mnist:DIR`,
-//! `fashion-mnist:DIR`.
+//! `fashion-mnist:DIR` (images), `text:FILE.tsv[.gz][,...]` (text), `csv:FILE[.gz][,...]` (table).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,15 +7,25 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{DataError, Split, digits, load_idx_dir};
+use crate::source::{CsvSource, TextSource};
+use crate::table::{TableLoadConfig, load_csv_source};
+use crate::text::{TextLoadConfig, load_text_source};
+use crate::{DataError, Dataset, Split, digits, load_idx_dir};
 
 /// What [`DataSpec::from_str`] accepts, for error messages.
-const ACCEPTED: &str = "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`";
+const ACCEPTED: &str =
+    "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `text:FILE.tsv[.gz]`, `csv:FILE[.gz]`";
 
-/// A data set: the embedded digits, or MNIST / Fashion-MNIST IDX files in a folder.
+/// The image data sets, for the error of [`DataSpec::load`] on another kind.
+const IMAGES: &str = "an image data set (`digits`, `mnist:DIR`, `fashion-mnist:DIR`) here";
+
+/// A data set: the embedded digits, MNIST / Fashion-MNIST IDX files in a folder, labelled text in
+/// a TSV file, or a labelled numeric table in a CSV file.
 ///
-/// Parsed from and displayed as `digits`, `mnist:DIR` or `fashion-mnist:DIR`; serialised (serde)
-/// as that same string.
+/// Parsed from and displayed as `digits`, `mnist:DIR`, `fashion-mnist:DIR`,
+/// `text:FILE.tsv[.gz][,test=FILE][,split=RULE][,seed=N]` or
+/// `csv:FILE[.gz][,label=COLUMN][,split=RULE][,seed=N]` (see [`TextSource`], [`CsvSource`]);
+/// serialised (serde) as that same string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataSpec {
     /// The embedded UCI optical digits, 8×8 (see [`digits()`]).
@@ -24,27 +34,64 @@ pub enum DataSpec {
     Mnist(PathBuf),
     /// Fashion-MNIST IDX files in this folder (see [`load_idx_dir`]).
     FashionMnist(PathBuf),
+    /// Labelled text (see [`crate::load_text`]).
+    Text(TextSource),
+    /// A labelled numeric table (see [`crate::load_csv`]).
+    Csv(CsvSource),
 }
 
 impl DataSpec {
-    /// Short name: `"digits"`, `"mnist"` or `"fashion-mnist"`.
+    /// Short name: `"digits"`, `"mnist"`, `"fashion-mnist"`, `"text"` or `"csv"`.
     pub fn name(&self) -> &'static str {
         match self {
             DataSpec::Digits => "digits",
             DataSpec::Mnist(_) => "mnist",
             DataSpec::FashionMnist(_) => "fashion-mnist",
+            DataSpec::Text(_) => "text",
+            DataSpec::Csv(_) => "csv",
         }
     }
 
-    /// Loads the training and test sets.
+    /// Whether this is an image data set (what [`DataSpec::load`] loads).
+    pub fn is_images(&self) -> bool {
+        matches!(
+            self,
+            DataSpec::Digits | DataSpec::Mnist(_) | DataSpec::FashionMnist(_)
+        )
+    }
+
+    /// Loads the training and test images.
     ///
     /// # Errors
-    /// See [`digits()`] and [`load_idx_dir`].
+    /// See [`digits()`] and [`load_idx_dir`]; [`DataError::Spec`] for a text or table data set
+    /// (load those with [`DataSpec::load_dataset`]).
     pub fn load(&self) -> Result<Split, DataError> {
         match self {
             DataSpec::Digits => digits(),
             DataSpec::Mnist(dir) | DataSpec::FashionMnist(dir) => load_idx_dir(dir),
+            DataSpec::Text(_) | DataSpec::Csv(_) => Err(DataError::Spec {
+                value: self.to_string(),
+                expected: IMAGES.to_string(),
+            }),
         }
+    }
+
+    /// Loads any kind of data set: images as [`DataSpec::load`]; text with `text` (its
+    /// tokeniser, vocabulary limits, and split and seed unless the spec gives them); a table
+    /// with `table` (its label column, split and seed unless the spec gives them).
+    ///
+    /// # Errors
+    /// As [`DataSpec::load`], [`crate::load_text_files`] or [`crate::load_csv_file`].
+    pub fn load_dataset(
+        &self,
+        text: &TextLoadConfig,
+        table: &TableLoadConfig,
+    ) -> Result<Dataset, DataError> {
+        Ok(match self {
+            DataSpec::Text(source) => Dataset::Text(load_text_source(source, text)?),
+            DataSpec::Csv(source) => Dataset::Table(load_csv_source(source, table)?),
+            _ => Dataset::Images(self.load()?),
+        })
     }
 }
 
@@ -71,6 +118,8 @@ impl FromStr for DataSpec {
             "digits" => Err(err("`digits` without a folder (it is embedded)".into())),
             "mnist" => Ok(DataSpec::Mnist(need_dir(dir)?)),
             "fashion-mnist" => Ok(DataSpec::FashionMnist(need_dir(dir)?)),
+            "text" => Ok(DataSpec::Text(s.parse()?)),
+            "csv" => Ok(DataSpec::Csv(s.parse()?)),
             _ => Err(err(ACCEPTED.into())),
         }
     }
@@ -83,6 +132,8 @@ impl fmt::Display for DataSpec {
             DataSpec::Mnist(dir) | DataSpec::FashionMnist(dir) => {
                 write!(f, "{}:{}", self.name(), dir.display())
             }
+            DataSpec::Text(source) => source.fmt(f),
+            DataSpec::Csv(source) => source.fmt(f),
         }
     }
 }

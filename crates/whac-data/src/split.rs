@@ -33,6 +33,9 @@ pub enum SplitRule {
     },
 }
 
+/// `test_fraction` is never NaN (see [`SplitRule::from_str`]), so equality is an equivalence.
+impl Eq for SplitRule {}
+
 impl Default for SplitRule {
     fn default() -> Self {
         SplitRule::Stratified { test_fraction: 0.2 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::source::CsvSource;
 use crate::{DataError, SplitRule};
 
 /// What a `csv:` data set file must hold, for error messages.
@@ -100,18 +101,29 @@ impl Default for TableLoadConfig {
     }
 }
 
-/// Loads `csv:FILE[.gz]` (see [`load_csv_file`]).
+/// Loads `csv:FILE[.gz][,label=COLUMN][,split=RULE][,seed=N]` (see [`CsvSource`] and
+/// [`load_csv_file`]); the spec's options override `config`'s.
 ///
 /// # Errors
-/// [`DataError::Spec`] if `spec` is not `csv:FILE`, else as [`load_csv_file`].
+/// [`DataError::Spec`] if `spec` is not such a spec, else as [`load_csv_file`].
 pub fn load_csv(spec: &str, config: &TableLoadConfig) -> Result<TableSplit, DataError> {
-    match spec.strip_prefix("csv:") {
-        Some(file) if !file.is_empty() => load_csv_file(Path::new(file), config),
-        _ => Err(DataError::Spec {
-            value: spec.to_string(),
-            expected: "`csv:FILE[.gz]`".to_string(),
-        }),
-    }
+    load_csv_source(&spec.parse()?, config)
+}
+
+/// Loads a parsed `csv:` source, its options overriding `config`'s.
+///
+/// # Errors
+/// As [`load_csv_file`].
+pub fn load_csv_source(
+    source: &CsvSource,
+    config: &TableLoadConfig,
+) -> Result<TableSplit, DataError> {
+    let config = TableLoadConfig {
+        label: source.label.clone().unwrap_or_else(|| config.label.clone()),
+        split: source.split.unwrap_or(config.split),
+        seed: source.seed.unwrap_or(config.seed),
+    };
+    load_csv_file(&source.file, &config)
 }
 
 /// The line-numbered error for a CSV problem the `csv` crate reports.

@@ -11,7 +11,8 @@ mod config;
 mod load;
 mod transform;
 
+pub use crate::source::CsvSource;
 pub use batch::augment_table_batch;
 pub use config::{TableOpConfig, TableTransformConfig};
-pub use load::{TableLoadConfig, TableSet, TableSplit, load_csv, load_csv_file};
+pub use load::{TableLoadConfig, TableSet, TableSplit, load_csv, load_csv_file, load_csv_source};
 pub use transform::TableTransform;

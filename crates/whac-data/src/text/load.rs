@@ -2,13 +2,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Tokenizer, Vocab, VocabConfig};
+use crate::source::TextSource;
 use crate::{DataError, SplitRule};
 
 /// What a `text:` data set file must hold, for error messages.
@@ -75,46 +75,29 @@ pub struct TextLoadConfig {
     pub seed: u64,
 }
 
-/// A `text:` data set as typed on the command line: `text:TRAIN.tsv[.gz]` or
-/// `text:TRAIN.tsv[.gz],TEST.tsv[.gz]` (a separate test file; no split then).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextSource {
-    /// The training file (or the only file, to be split).
-    pub train: PathBuf,
-    /// The test file, if any.
-    pub test: Option<PathBuf>,
-}
-
-impl FromStr for TextSource {
-    type Err = DataError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || DataError::Spec {
-            value: s.to_string(),
-            expected: "`text:FILE.tsv[.gz]` or `text:TRAIN.tsv[.gz],TEST.tsv[.gz]`".to_string(),
-        };
-        let files = s.strip_prefix("text:").ok_or_else(err)?;
-        let (train, test) = match files.split_once(',') {
-            Some((a, b)) => (a, Some(b)),
-            None => (files, None),
-        };
-        if train.is_empty() || test.is_some_and(str::is_empty) {
-            return Err(err());
-        }
-        Ok(TextSource {
-            train: PathBuf::from(train),
-            test: test.map(PathBuf::from),
-        })
-    }
-}
-
-/// Loads `text:FILE.tsv[.gz]` or `text:TRAIN,TEST` (see [`TextSource`] and [`load_text_files`]).
+/// Loads `text:FILE.tsv[.gz][,test=FILE][,split=RULE][,seed=N]` (see [`TextSource`] and
+/// [`load_text_files`]); the spec's `split` and `seed` override `config`'s.
 ///
 /// # Errors
 /// [`DataError::Spec`] for a malformed `spec`, else as [`load_text_files`].
 pub fn load_text(spec: &str, config: &TextLoadConfig) -> Result<TextSplit, DataError> {
-    let source: TextSource = spec.parse()?;
-    load_text_files(&source.train, source.test.as_deref(), config)
+    load_text_source(&spec.parse()?, config)
+}
+
+/// Loads a parsed `text:` source, its `split` and `seed` overriding `config`'s.
+///
+/// # Errors
+/// As [`load_text_files`].
+pub fn load_text_source(
+    source: &TextSource,
+    config: &TextLoadConfig,
+) -> Result<TextSplit, DataError> {
+    let config = TextLoadConfig {
+        split: source.split.unwrap_or(config.split),
+        seed: source.seed.unwrap_or(config.seed),
+        ..*config
+    };
+    load_text_files(&source.train, source.test.as_deref(), &config)
 }
 
 /// One row of a TSV file.

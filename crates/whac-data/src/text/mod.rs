@@ -14,9 +14,10 @@ mod tokenizer;
 mod transform;
 mod vocab;
 
+pub use crate::source::TextSource;
 pub use batch::augment_text_batch;
 pub use config::{TextOpConfig, TextTransformConfig};
-pub use load::{TextLoadConfig, TextSet, TextSource, TextSplit, load_text, load_text_files};
+pub use load::{TextLoadConfig, TextSet, TextSplit, load_text, load_text_files, load_text_source};
 pub use tokenizer::Tokenizer;
 pub use transform::TextTransform;
 pub use vocab::{MASK, PAD, SPECIALS, UNK, Vocab, VocabConfig};

@@ -25,6 +25,8 @@ pub enum Command {
     Eval(crate::commands::eval::EvalArgs),
     /// Write a run's frozen representation of a split as .npy (embeddings and labels).
     Embed(crate::commands::embed::EmbedArgs),
+    /// Tabulate run folders as Markdown: mean ± std over seeds per variant, and each run's command.
+    Table(crate::commands::table::TableArgs),
 }
 
 #[derive(Args, Debug)]

@@ -36,5 +36,6 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Augment(a) => commands::augment::run(a),
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Embed(a) => commands::embed::run(a),
+        args::Command::Table(a) => commands::table::run(a),
     }
 }

@@ -96,6 +96,8 @@ impl Summary {
 /// The parts of the summary that come from the config, the data and the baseline.
 #[derive(Serialize, Debug)]
 pub struct SummaryHead {
+    /// The command line that made the run, shell-quoted.
+    pub command: String,
     pub data: &'static str,
     pub data_source: String,
     pub train_examples: usize,
@@ -103,6 +105,8 @@ pub struct SummaryHead {
     pub encoder: &'static str,
     pub objective: &'static str,
     pub negatives: &'static str,
+    /// One label for tables, such as `rbm/all` or `nt_xent` (see `Objective::label`).
+    pub variant: String,
     pub unbiased: bool,
     pub copies: usize,
     pub temperature: f64,
@@ -112,4 +116,40 @@ pub struct SummaryHead {
     pub baseline_pixels: Option<FeatureScores>,
     pub induced_rbm: Option<whac::eval::InducedRbmScore>,
     pub eval_seconds: f64,
+}
+
+/// The process's command line, each argument shell-quoted where it needs to be, the program
+/// shown as `whac`.
+pub fn command_line() -> String {
+    std::iter::once("whac".to_string())
+        .chain(std::env::args().skip(1).map(|a| shell_quote(&a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `a` as one shell word: unchanged when it holds only safe characters, else in single quotes.
+fn shell_quote(a: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c);
+    if !a.is_empty() && a.chars().all(safe) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn quoting_keeps_safe_words_and_quotes_the_rest() {
+        assert_eq!(shell_quote("train.epochs=1"), "train.epochs=1");
+        assert_eq!(shell_quote("mnist:../d"), "mnist:../d");
+        assert_eq!(
+            shell_quote("objective.kind=\"moco\""),
+            "'objective.kind=\"moco\"'"
+        );
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

@@ -14,7 +14,7 @@ use crate::args::TrainArgs;
 use crate::config::{self, RunConfig};
 use crate::progress::RunObserver;
 use crate::run_dir::RunDir;
-use crate::summary::{Summary, SummaryHead};
+use crate::summary::{Summary, SummaryHead, command_line};
 
 pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Stage 1: the recipe, typed and checked before anything is created on disk.
@@ -87,6 +87,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         scores.induced_rbm,
     );
     let head = SummaryHead {
+        command: command_line(),
         data: config.data.source.name(),
         data_source: config.data.source.to_string(),
         train_examples: split.train.len(),
@@ -97,6 +98,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         },
         objective: objective.name(),
         negatives: objective.negatives_name(),
+        variant: objective.label(),
         unbiased: matches!(objective, Objective::Rbm { unbiased: true, .. }),
         copies: objective.copies(),
         temperature: compatibility.temperature,

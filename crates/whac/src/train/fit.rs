@@ -2,22 +2,17 @@
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 use whac_data::ImageSet;
 use whac_data::transform::Transform;
 
 use super::batches::{Batch, BatchPlan, produce};
+use super::step::{Images, ObjectiveState, StepLoss};
 use super::{EpochRecord, Observer, Standardize, StepRecord, TrainConfig};
 use crate::WhacError;
 use crate::compatibility::{Compatibility, Model};
-use crate::eval::{Side, embed_with};
-use crate::objective::{
-    MemoryBank, Objective, RbmDiagnostics, RbmLoss, RbmNegatives, debiased_contrastive,
-    hard_negative, index_tensor, induced_rbm_importance, induced_rbm_loss, nt_xent,
-};
+use crate::objective::{Objective, RbmDiagnostics};
 
 /// What the loop trains on.
 pub struct TrainData<'a> {
@@ -69,7 +64,6 @@ pub fn fit(
 ) -> Result<(Model, TrainReport), WhacError> {
     config.check()?;
     let set = data.train;
-    let (height, width) = (set.height, set.width);
     let plan = BatchPlan {
         examples: set.len(),
         batch_size: config.batch_size.min(set.len()),
@@ -92,21 +86,19 @@ pub fn fit(
         .with_epsilon(config.adam_epsilon as f32)
         .init();
     let views = objective.view_plan();
-    let copies = views.augmented;
-    let needs_clean = views.clean;
-    let views_per_example = views.per_example();
-    let mut bank = if objective.uses_bank() {
-        Some(initial_bank(
-            &model,
-            &compatibility,
-            &data,
-            objective,
-            device,
-        ))
-    } else {
-        None
+    let images = Images {
+        set,
+        standardize: data.standardize,
     };
-    let mut sampler = StdRng::seed_from_u64(config.seed ^ 0x6261_6e6b);
+    let mut state = ObjectiveState::new(
+        &model,
+        objective,
+        compatibility,
+        &images,
+        plan.batch_size,
+        config.seed,
+        device,
+    );
 
     observer.on_start(total_steps);
     let start = Instant::now();
@@ -131,79 +123,19 @@ pub fn fit(
                 0..config.epochs,
                 set,
                 data.transform,
-                copies,
-                needs_clean,
+                views.augmented,
+                views.clean,
                 data.standardize,
                 tx,
             );
         });
         for batch in rx.iter() {
-            let b = batch.size;
             let epoch = batch.epoch;
-            // One forward pass over every view of the batch: [clean B | copies B×M].
-            let mut pixels = batch.clean.unwrap_or_default();
-            pixels.extend_from_slice(&batch.copies);
-            let n_views = b * views_per_example;
-            let images =
-                Tensor::<3>::from_data(TensorData::new(pixels, [n_views, height, width]), device);
-            let z = compatibility.embed(model.project(images)); // [n_views, P]
-            let p = z.dims()[1];
-            let (anchors, augmented) = if needs_clean {
-                let anchors = z.clone().slice([0..b, 0..p]);
-                (
-                    Some(anchors),
-                    z.slice([b..n_views, 0..p]).reshape([b, copies, p]),
-                )
-            } else {
-                (None, z.reshape([b, copies, p]))
-            };
-            let (loss, rbm_out) = match objective {
-                Objective::Rbm {
-                    copies: m,
-                    negatives,
-                    unbiased,
-                    augment_visible,
-                    ..
-                } => {
-                    let first = usize::from(augment_visible);
-                    let anchors = anchors.unwrap_or_else(|| {
-                        augmented.clone().slice([0..b, 0..1, 0..p]).reshape([b, p])
-                    });
-                    let hidden = augmented.clone().slice([0..b, first..first + m, 0..p]);
-                    let second = unbiased.then(|| {
-                        augmented
-                            .clone()
-                            .slice([0..b, first + m..first + 2 * m, 0..p])
-                    });
-                    let out = rbm_step(
-                        anchors,
-                        hidden,
-                        second,
-                        negatives,
-                        bank.as_mut(),
-                        &batch.indices,
-                        &compatibility,
-                        set.len(),
-                        &mut sampler,
-                        device,
-                    );
-                    (out.loss.clone(), Some(out))
-                }
-                Objective::NtXent | Objective::Dcl { .. } | Objective::Hcl { .. } => {
-                    let a = augmented.clone().slice([0..b, 0..1, 0..p]).reshape([b, p]);
-                    let c = augmented.slice([0..b, 1..2, 0..p]).reshape([b, p]);
-                    let loss = match objective {
-                        Objective::Dcl { tau_plus } => {
-                            debiased_contrastive(a, c, &compatibility, tau_plus)
-                        }
-                        Objective::Hcl { tau_plus, beta } => {
-                            hard_negative(a, c, &compatibility, tau_plus, beta)
-                        }
-                        _ => nt_xent(a, c, &compatibility),
-                    };
-                    (loss, None)
-                }
-            };
+            let StepLoss {
+                loss,
+                rbm: rbm_out,
+                views: n_views,
+            } = state.loss(&model, batch, &images, device);
             let loss_value = loss.clone().into_scalar::<f32>();
             step += 1;
             if !loss_value.is_finite() {
@@ -216,6 +148,7 @@ pub fn fit(
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, grads);
+            state.after_step(&model);
             views_seen += n_views;
             epoch_loss_sum += f64::from(loss_value);
             epoch_steps += 1;
@@ -288,86 +221,4 @@ pub fn fit(
         last_steps_loss,
     };
     Ok((model, report))
-}
-
-/// One induced-RBM loss with the candidates of `negatives`; refreshes the bank's rows of the
-/// batch afterwards.
-fn rbm_step(
-    anchors: Tensor<2>,
-    hidden: Tensor<3>,
-    second: Option<Tensor<3>>,
-    negatives: RbmNegatives,
-    bank: Option<&mut MemoryBank>,
-    indices: &[usize],
-    compatibility: &Compatibility,
-    support: usize,
-    sampler: &mut StdRng,
-    device: &Device,
-) -> RbmLoss {
-    let b = indices.len();
-    let own = index_tensor(&(0..b).collect::<Vec<_>>(), device);
-    let batch_idx = index_tensor(indices, device);
-    let out = match (negatives, bank.as_deref()) {
-        (RbmNegatives::All, Some(bank)) => {
-            let candidates = bank.with_fresh(batch_idx.clone(), anchors.clone()); // [N, P]
-            induced_rbm_loss(
-                candidates,
-                hidden,
-                second,
-                batch_idx.clone(),
-                compatibility,
-                0.0,
-            )
-        }
-        (RbmNegatives::BankImportance { k }, Some(bank)) => {
-            let draws: Vec<usize> = (0..k).map(|_| sampler.random_range(0..support)).collect();
-            let extra = bank.select(index_tensor(&draws, device)); // [K, P]
-            let candidates = Tensor::cat(vec![anchors.clone(), extra], 0); // [B + K, P]
-            let log_ratio = (support.max(b + k) as f64 / (b + k) as f64).ln();
-            induced_rbm_loss(candidates, hidden, second, own, compatibility, log_ratio)
-        }
-        _ if second.is_none() => {
-            induced_rbm_importance(anchors.clone(), hidden, compatibility, support)
-        }
-        _ => {
-            let log_ratio = (support.max(b) as f64 / b as f64).ln();
-            induced_rbm_loss(
-                anchors.clone(),
-                hidden,
-                second,
-                own,
-                compatibility,
-                log_ratio,
-            )
-        }
-    };
-    if let Some(bank) = bank {
-        bank.update(batch_idx, anchors);
-    }
-    out
-}
-
-/// A bank of every training example's projected embedding under the initial model.
-fn initial_bank(
-    model: &Model,
-    compatibility: &Compatibility,
-    data: &TrainData<'_>,
-    objective: Objective,
-    device: &Device,
-) -> MemoryBank {
-    let inner = device.clone().inner();
-    let (rows, dim) = embed_with(
-        &model.valid(),
-        data.train,
-        data.standardize,
-        1024,
-        &inner,
-        Side::Projection(compatibility),
-    );
-    let momentum = match objective {
-        Objective::Rbm { bank_momentum, .. } => bank_momentum,
-        _ => 0.0,
-    };
-    let rows = Tensor::<2>::from_data(TensorData::new(rows, [data.train.len(), dim]), device);
-    MemoryBank::new(rows, momentum)
 }

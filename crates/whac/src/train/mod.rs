@@ -6,12 +6,15 @@ mod batches;
 mod checkpoint;
 mod config;
 mod fit;
+mod momentum;
 mod observer;
 mod standardize;
+mod step;
 
 pub use batches::{Batch, BatchPlan};
 pub use checkpoint::{load_model, save_model};
 pub use config::TrainConfig;
 pub use fit::{TrainData, TrainReport, fit};
+pub use momentum::MomentumModel;
 pub use observer::{EpochRecord, NullObserver, Observer, StepRecord};
 pub use standardize::Standardize;

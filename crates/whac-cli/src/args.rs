@@ -43,4 +43,8 @@ pub struct TrainArgs {
     /// Run folder (must not exist or be empty). Default: runs/<timestamp>-<data>.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Continue a stopped run (Ctrl-C, a kill, a crash) from its last checkpoint, with its own
+    /// recipe; it ends with the same weights as an uninterrupted run.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
 }

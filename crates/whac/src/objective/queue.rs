@@ -32,6 +32,20 @@ impl KeyQueue {
         self.len() == 0
     }
 
+    /// A queue in a saved state: its keys and the row the next push writes.
+    pub fn restore(keys: Tensor<2>, head: usize) -> Self {
+        let k = keys.dims()[0];
+        Self {
+            keys: keys.detach(),
+            head: if k == 0 { 0 } else { head % k },
+        }
+    }
+
+    /// Row the next push writes first.
+    pub fn head(&self) -> usize {
+        self.head
+    }
+
     /// Every key `[K, d]` (order is the ring's, which no loss depends on).
     pub fn keys(&self) -> Tensor<2> {
         self.keys.clone()

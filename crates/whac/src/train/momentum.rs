@@ -29,6 +29,12 @@ impl MomentumModel {
         }
     }
 
+    /// A momentum model in a saved state (`model` on the plain device, with the trained model's
+    /// parameter ids).
+    pub fn restore(model: Model, momentum: f64) -> Self {
+        Self { model, momentum }
+    }
+
     /// The momentum `m`.
     pub fn momentum(&self) -> f64 {
         self.momentum

@@ -35,6 +35,9 @@ pub(crate) struct ObjectiveState {
     bank: Option<MemoryBank>,
     queue: Option<KeyQueue>,
     momentum: Option<MomentumModel>,
+    /// Seeds the sampler of each step: draws are a function of (seed, step), so a resumed run
+    /// draws what an uninterrupted one would.
+    seed: u64,
     sampler: StdRng,
     /// Queue length once clamped to the training set.
     queue_len: usize,
@@ -78,7 +81,8 @@ impl ObjectiveState {
             bank,
             queue: None,
             momentum,
-            sampler: StdRng::seed_from_u64(seed ^ 0x6261_6e6b),
+            seed,
+            sampler: StdRng::seed_from_u64(seed),
             queue_len,
         }
     }
@@ -89,9 +93,13 @@ impl ObjectiveState {
         &mut self,
         model: &Model,
         batch: Batch,
+        step: usize,
         images: &Images<'_>,
         device: &Device,
     ) -> StepLoss {
+        self.sampler = StdRng::seed_from_u64(
+            self.seed ^ 0x6261_6e6b ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         let b = batch.size;
         let (h, w) = (images.set.height, images.set.width);
         let compatibility = self.compatibility;
@@ -222,6 +230,39 @@ impl ObjectiveState {
         }
     }
 
+    /// The views each example contributes to a step.
+    pub fn view_plan(&self) -> crate::objective::ViewPlan {
+        self.objective.view_plan()
+    }
+
+    /// What a saved training state holds of this one.
+    pub fn parts(&self) -> StateParts<'_> {
+        StateParts {
+            bank: self.bank.as_ref().map(MemoryBank::rows),
+            queue: self.queue.as_ref().map(KeyQueue::keys),
+            queue_head: self.queue.as_ref().map_or(0, KeyQueue::head),
+            momentum: self.momentum.as_ref().map(MomentumModel::model),
+        }
+    }
+
+    /// Puts back what [`ObjectiveState::parts`] gave (each part the objective keeps).
+    pub fn restore(
+        &mut self,
+        bank: Option<Tensor<2>>,
+        queue: Option<(Tensor<2>, usize)>,
+        momentum: Option<Model>,
+    ) {
+        if let (Some(old), Some(rows)) = (self.bank.as_mut(), bank) {
+            *old = MemoryBank::new(rows, old.momentum());
+        }
+        if let Some((keys, head)) = queue {
+            self.queue = Some(KeyQueue::restore(keys, head));
+        }
+        if let (Some(old), Some(model)) = (self.momentum.as_mut(), momentum) {
+            *old = MomentumModel::restore(model, old.momentum());
+        }
+    }
+
     /// After the optimiser step: the momentum encoder follows the trained model.
     pub fn after_step(&mut self, model: &Model) {
         if let Some(slow) = self.momentum.as_mut() {
@@ -319,6 +360,14 @@ impl ObjectiveState {
             }
         }
     }
+}
+
+/// The parts of an [`ObjectiveState`] a saved training state holds.
+pub(crate) struct StateParts<'a> {
+    pub bank: Option<Tensor<2>>,
+    pub queue: Option<Tensor<2>>,
+    pub queue_head: usize,
+    pub momentum: Option<&'a Model>,
 }
 
 /// Embeds `[n, h, w]` standardised pixels with the momentum encoder; the result lives on the

@@ -27,6 +27,8 @@ pub enum Command {
     Embed(crate::commands::embed::EmbedArgs),
     /// Measure throughput: `whac bench augment --data mnist:DIR` (one JSON line).
     Bench(crate::commands::bench::BenchArgs),
+    /// Tabulate run folders as Markdown: mean ± std over seeds per variant, and each run's command.
+    Table(crate::commands::table::TableArgs),
 }
 
 #[derive(Args, Debug)]
@@ -43,4 +45,8 @@ pub struct TrainArgs {
     /// Run folder (must not exist or be empty). Default: runs/<timestamp>-<data>.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Continue a stopped run (Ctrl-C, a kill, a crash) from its last checkpoint, with its own
+    /// recipe; it ends with the same weights as an uninterrupted run.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
 }

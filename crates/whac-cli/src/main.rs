@@ -37,5 +37,6 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Embed(a) => commands::embed::run(a),
         args::Command::Bench(a) => commands::bench::run(a),
+        args::Command::Table(a) => commands::table::run(a),
     }
 }

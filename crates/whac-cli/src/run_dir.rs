@@ -37,6 +37,19 @@ impl RunDir {
         Ok(Self { path })
     }
 
+    /// An existing run folder (for `--resume`): it must hold `config.toml`.
+    pub fn existing(path: &Path) -> Result<Self> {
+        if !path.join("config.toml").is_file() {
+            bail!(
+                "--resume {}: no config.toml; expected the folder of a run started by `whac train`",
+                path.display()
+            );
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn file(&self, name: &str) -> PathBuf {
         self.path.join(name)
     }

@@ -72,12 +72,51 @@ pub fn knn_accuracy(
     num_classes: usize,
     cfg: &KnnConfig,
 ) -> Result<f64, EvalError> {
+    Ok(knn_accuracies(
+        train,
+        train_labels,
+        test,
+        test_labels,
+        num_classes,
+        &[cfg.k],
+        cfg,
+    )?[0])
+}
+
+/// [`knn_accuracy`] for several `ks` at once (one similarity pass; `cfg.k` is ignored, its
+/// temperature used), in the order of `ks`.
+///
+/// # Errors
+/// As [`knn_accuracy`], and for an empty `ks` or a zero in it.
+pub fn knn_accuracies(
+    train: Features,
+    train_labels: &[u8],
+    test: Features,
+    test_labels: &[u8],
+    num_classes: usize,
+    ks: &[usize],
+    cfg: &KnnConfig,
+) -> Result<Vec<f64>, EvalError> {
     cfg.check()?;
+    if ks.is_empty() || ks.contains(&0) {
+        return Err(EvalError::InvalidConfig {
+            name: "k",
+            value: format!("{ks:?}"),
+            reason: "need at least one k, each at least one neighbour",
+        });
+    }
     check_pair(&train, &test, num_classes)?;
     check_labels("train", train.rows, train_labels, num_classes)?;
     check_labels("test", test.rows, test_labels, num_classes)?;
-    let predicted = predict_checked(&train, train_labels, &test, num_classes, cfg);
-    Ok(accuracy(&predicted, test_labels))
+    let predicted = predict_checked(
+        &train,
+        train_labels,
+        &test,
+        num_classes,
+        ks,
+        cfg.temperature,
+    );
+    Ok(predicted.iter().map(|p| accuracy(p, test_labels)).collect())
 }
 
 /// Weighted-kNN class of every `test` row.
@@ -112,31 +151,35 @@ pub fn knn_predict(
         train_labels,
         &test,
         num_classes,
-        cfg,
-    ))
+        &[cfg.k],
+        cfg.temperature,
+    )
+    .remove(0))
 }
 
-/// [`knn_predict`] on inputs that have passed every check.
+/// [`knn_predict`] on inputs that have passed every check, for each of `ks`: `[ks.len()][m]`.
 fn predict_checked(
     train: &Features,
     train_labels: &[u8],
     test: &Features,
     num_classes: usize,
-    cfg: &KnnConfig,
-) -> Vec<u8> {
+    ks: &[usize],
+    temperature: f64,
+) -> Vec<Vec<u8>> {
     let (n, d) = (train.rows, train.cols);
-    let k = cfg.k.min(n);
+    let ks: Vec<usize> = ks.iter().map(|&k| k.min(n)).collect();
     let train_unit = unit_rows(train);
     let test_unit = unit_rows(test);
 
-    let mut predicted = vec![0u8; test.rows];
+    // Row-major [m][ks.len()] while voting, transposed at the end.
+    let mut predicted = vec![0u8; test.rows * ks.len()];
     let mut sims = vec![0.0f32; TEST_ROWS_PER_CHUNK.min(test.rows) * n];
     for (chunk, (pred, queries)) in predicted
-        .chunks_mut(TEST_ROWS_PER_CHUNK)
+        .chunks_mut(TEST_ROWS_PER_CHUNK * ks.len())
         .zip(test_unit.chunks(TEST_ROWS_PER_CHUNK * d))
         .enumerate()
     {
-        let rows = pred.len();
+        let rows = pred.len() / ks.len();
         let sims = &mut sims[..rows * n];
         // sims: rows × n = queries (rows × d) · train_unitᵀ (d × n)
         matmul(
@@ -146,21 +189,33 @@ fn predict_checked(
             false,
         );
         debug_assert!(chunk * TEST_ROWS_PER_CHUNK + rows <= test.rows);
-        sims.par_chunks(n).zip(pred.par_iter_mut()).for_each_init(
-            || Vec::with_capacity(n),
-            |candidates, (row, out)| {
-                *out = vote(
-                    row,
-                    train_labels,
-                    k,
-                    cfg.temperature,
-                    num_classes,
-                    candidates,
-                );
-            },
-        );
+        sims.par_chunks(n)
+            .zip(pred.par_chunks_mut(ks.len()))
+            .for_each_init(
+                || Vec::with_capacity(n),
+                |candidates, (row, out)| {
+                    vote(
+                        row,
+                        train_labels,
+                        &ks,
+                        temperature,
+                        num_classes,
+                        candidates,
+                        out,
+                    );
+                },
+            );
     }
-    predicted
+    (0..ks.len())
+        .map(|j| {
+            predicted
+                .iter()
+                .skip(j)
+                .step_by(ks.len())
+                .copied()
+                .collect()
+        })
+        .collect()
 }
 
 /// Nearer-first order: higher similarity, then lower training index.
@@ -168,36 +223,43 @@ fn nearer_first(a: &(f32, u32), b: &(f32, u32)) -> Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-/// Weighted vote of the `k` most similar entries of `sims` (one test row against all train rows).
-/// `candidates` is scratch space reused across rows.
+/// Weighted votes of the `k` most similar entries of `sims` (one test row against all train
+/// rows), for each `k` of `ks` (each ≤ `sims.len()`), into `out`. `candidates` is scratch space
+/// reused across rows.
 fn vote(
     sims: &[f32],
     labels: &[u8],
-    k: usize,
+    ks: &[usize],
     temperature: f64,
     num_classes: usize,
     candidates: &mut Vec<(f32, u32)>,
-) -> u8 {
+    out: &mut [u8],
+) {
+    let k_max = ks.iter().copied().max().unwrap_or(1);
     candidates.clear();
     candidates.extend(sims.iter().enumerate().map(|(j, &s)| (s, j as u32)));
-    if k < candidates.len() {
-        candidates.select_nth_unstable_by(k - 1, nearer_first);
+    if k_max < candidates.len() {
+        candidates.select_nth_unstable_by(k_max - 1, nearer_first);
     }
-    let top = &candidates[..k];
+    let top = &mut candidates[..k_max];
+    top.sort_unstable_by(nearer_first);
     // exp((s − s_max)/T) ∝ exp(s/T): same argmax, no overflow for small temperatures.
-    let s_max = top.iter().fold(f32::NEG_INFINITY, |m, c| m.max(c.0));
+    let s_max = top.first().map_or(0.0, |c| c.0);
     let mut weight = vec![0.0f64; num_classes];
-    for &(s, j) in top {
-        weight[usize::from(labels[j as usize])] +=
-            ((f64::from(s) - f64::from(s_max)) / temperature).exp();
-    }
-    let mut best = 0;
-    for (class, &w) in weight.iter().enumerate() {
-        if w > weight[best] {
-            best = class;
+    for (&k, slot) in ks.iter().zip(out.iter_mut()) {
+        weight.iter_mut().for_each(|w| *w = 0.0);
+        for &(s, j) in &top[..k] {
+            weight[usize::from(labels[j as usize])] +=
+                ((f64::from(s) - f64::from(s_max)) / temperature).exp();
         }
+        let mut best = 0;
+        for (class, &w) in weight.iter().enumerate() {
+            if w > weight[best] {
+                best = class;
+            }
+        }
+        *slot = best as u8;
     }
-    best as u8
 }
 
 /// Rows of `x` divided by their L2 norm (zero rows stay zero).

@@ -1,9 +1,11 @@
 //! Evaluation of frozen features on plain `f32` matrices: a linear probe (softmax regression
-//! trained to convergence with L-BFGS) and weighted k-nearest-neighbour accuracy.
+//! trained to convergence with L-BFGS), weighted k-nearest-neighbour accuracy, and the alignment
+//! and uniformity of embeddings on the hypersphere.
 #![warn(missing_docs)]
 
 mod error;
 mod features;
+mod geometry;
 mod knn;
 mod lbfgs;
 mod linear_probe;
@@ -13,5 +15,6 @@ mod standardize;
 
 pub use error::EvalError;
 pub use features::Features;
-pub use knn::{KnnConfig, knn_accuracy, knn_predict};
+pub use geometry::{Geometry, alignment, uniformity};
+pub use knn::{KnnConfig, knn_accuracies, knn_accuracy, knn_predict};
 pub use linear_probe::{LinearProbeConfig, ProbeReport, linear_probe};

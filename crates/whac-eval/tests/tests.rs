@@ -5,8 +5,8 @@ use std::io::Read;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use whac_eval::{
-    EvalError, Features, KnnConfig, LinearProbeConfig, ProbeReport, knn_accuracy, knn_predict,
-    linear_probe,
+    EvalError, Features, KnnConfig, LinearProbeConfig, ProbeReport, knn_accuracies, knn_accuracy,
+    knn_predict, linear_probe,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -126,6 +126,46 @@ fn knn_matches_a_naive_triple_loop() {
     )
     .unwrap();
     assert!(got.iter().any(|&p| p != got[0]));
+}
+
+#[test]
+fn knn_at_several_k_in_one_pass_matches_the_naive_loop_at_each() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let (n, m, d, classes) = (60, 700, 4, 3);
+    let train = uniform(&mut rng, n * d);
+    let test = uniform(&mut rng, m * d);
+    let labels: Vec<u8> = (0..n).map(|_| rng.random_range(0..classes as u8)).collect();
+    let test_labels: Vec<u8> = (0..m).map(|_| rng.random_range(0..classes as u8)).collect();
+    let t = 0.1;
+    let ks = [20, 1, 60, 7];
+    let cfg = KnnConfig {
+        k: 5,
+        temperature: t,
+    };
+    let got = knn_accuracies(
+        Features::new(&train, n, d),
+        &labels,
+        Features::new(&test, m, d),
+        &test_labels,
+        classes,
+        &ks,
+        &cfg,
+    )
+    .unwrap();
+    for (&k, &acc) in ks.iter().zip(&got) {
+        let want = naive_knn(&train, &labels, &test, d, k, t, classes);
+        let expected = want
+            .iter()
+            .zip(&test_labels)
+            .filter(|(p, l)| p == l)
+            .count() as f64
+            / m as f64;
+        assert_eq!(acc, expected, "k = {k}");
+    }
+    assert!(
+        got.iter().any(|a| *a != got[0]),
+        "different k should give different accuracies here: {got:?}"
+    );
 }
 
 #[test]

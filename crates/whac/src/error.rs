@@ -28,6 +28,12 @@ pub enum WhacError {
         /// The learning rate in use.
         learning_rate: f64,
     },
+    /// The run was asked to stop (Ctrl-C); its state was checkpointed after `step`.
+    #[error("interrupted after step {step}; the training state was checkpointed")]
+    Interrupted {
+        /// Steps taken.
+        step: usize,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {message}")]
     File {

@@ -13,6 +13,8 @@ use whac::compatibility::Model;
 use whac::eval::{FeatureScores, InducedRbmScore, evaluate_model};
 use whac::train::Standardize;
 
+use crate::summary::score_lines;
+
 use super::run_loader::{LoadedRun, write_atomic};
 
 /// `whac eval`.
@@ -42,6 +44,7 @@ pub struct EvalFile {
     pub knn: whac::eval::KnnScore,
     pub baseline_pixels: Option<FeatureScores>,
     pub induced_rbm: Option<InducedRbmScore>,
+    pub geometry: Option<whac_eval::Geometry>,
     /// Always `true` in a written file: evaluation is refused otherwise.
     pub encoder_weights_unchanged: bool,
     pub eval_seconds: f64,
@@ -70,10 +73,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         eval,
         &run.device,
     )?;
-    let (representation, baseline_pixels, induced_rbm) = (
+    let (representation, baseline_pixels, induced_rbm, geometry) = (
         scores.representation,
         scores.baseline_pixels,
         scores.induced_rbm,
+        scores.geometry,
     );
     let dim = representation.dim;
     // Measuring must not train: every parameter is byte-for-byte what it was before.
@@ -97,6 +101,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         knn: representation.knn,
         baseline_pixels,
         induced_rbm,
+        geometry,
         encoder_weights_unchanged: true,
         eval_seconds: start.elapsed().as_secs_f64(),
         whac_version: env!("CARGO_PKG_VERSION"),
@@ -140,26 +145,13 @@ fn human(f: &EvalFile, path: &std::path::Path) -> String {
         "whac eval: {} ({} train / {} test), representation dim {}\n\n",
         f.data_source, f.train_examples, f.test_examples, f.representation_dim
     );
-    s.push_str(&format!(
-        "                    linear probe (train / test)   kNN k={} (test)\n",
-        f.knn.k
+    s.push_str(&score_lines(
+        &f.linear_probe,
+        &f.knn,
+        f.baseline_pixels.as_ref(),
+        f.induced_rbm.as_ref(),
+        f.geometry.as_ref(),
     ));
-    s.push_str(&format!(
-        "  representation    {:.4} / {:.4}               {:.4}\n",
-        f.linear_probe.train_accuracy, f.linear_probe.test_accuracy, f.knn.test_accuracy
-    ));
-    if let Some(b) = &f.baseline_pixels {
-        s.push_str(&format!(
-            "  raw pixels        {:.4} / {:.4}               {:.4}\n",
-            b.linear_probe.train_accuracy, b.linear_probe.test_accuracy, b.knn.test_accuracy
-        ));
-    }
-    if let Some(r) = &f.induced_rbm {
-        s.push_str(&format!(
-            "\ninduced-RBM test log-likelihood {:.4} nats (uniform {:.4}; M = {}, {} draw(s))\n",
-            r.test_log_likelihood, r.uniform_log_likelihood, r.copies, r.draws
-        ));
-    }
     s.push_str("\nencoder weights unchanged by evaluation (checked)\n");
     s.push_str(&format!("written: {}", path.display()));
     s

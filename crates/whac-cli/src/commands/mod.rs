@@ -6,4 +6,5 @@ pub mod embed;
 pub mod eval;
 pub mod rbm;
 pub mod run_loader;
+pub mod table;
 pub mod train;

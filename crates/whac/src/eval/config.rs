@@ -11,6 +11,12 @@ pub struct EvalConfig {
     pub probe: LinearProbeConfig,
     /// `[eval.knn]`: cosine-weighted kNN (Wu et al. 2018): k = 200, weights exp(sim / 0.1).
     pub knn: KnnConfig,
+    /// Further k of the weighted kNN, reported beside `knn.k` (`knn.also` in `summary.json`).
+    /// Default `[20]`.
+    pub knn_also_k: Vec<usize>,
+    /// Alignment and uniformity (Wang & Isola 2020) of the test split's projected embeddings.
+    /// Default true.
+    pub geometry: bool,
     /// Also measure raw pixels the same way. Default true.
     pub baseline_pixels: bool,
     /// Images per forward pass when embedding. Default 1024.
@@ -25,6 +31,8 @@ impl Default for EvalConfig {
         Self {
             probe: LinearProbeConfig::default(),
             knn: KnnConfig::default(),
+            knn_also_k: vec![20],
+            geometry: true,
             baseline_pixels: true,
             batch_size: 1024,
             induced_rbm_draws: 1,

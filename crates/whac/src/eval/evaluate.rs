@@ -1,13 +1,13 @@
 //! Linear probe and kNN on one pair of feature matrices.
 
 use serde::Serialize;
-use whac_eval::{Features, ProbeReport, knn_accuracy, linear_probe};
+use whac_eval::{Features, Geometry, ProbeReport, knn_accuracies, linear_probe};
 
 use burn::prelude::*;
 use whac_data::Split;
 use whac_data::transform::Transform;
 
-use super::{EvalConfig, InducedRbmScore, embed, induced_rbm_log_likelihood};
+use super::{EvalConfig, InducedRbmScore, embed, geometry, induced_rbm_log_likelihood};
 use crate::WhacError;
 use crate::compatibility::{Compatibility, Model};
 use crate::train::Standardize;
@@ -32,6 +32,17 @@ pub struct KnnScore {
     pub k: usize,
     /// Temperature of the weights exp(sim / t).
     pub temperature: f64,
+    /// The same vote at the other k of `eval.knn_also_k`.
+    pub also: Vec<KnnAt>,
+}
+
+/// kNN test accuracy at one k.
+#[derive(Serialize, Clone, Debug)]
+pub struct KnnAt {
+    /// Neighbours.
+    pub k: usize,
+    /// Test accuracy.
+    pub test_accuracy: f64,
 }
 
 /// The representation's scores and, if asked, raw pixels' scores and the induced-RBM test
@@ -44,6 +55,8 @@ pub struct EvalReport {
     pub baseline_pixels: Option<FeatureScores>,
     /// Induced-RBM log-likelihood of the test split.
     pub induced_rbm: Option<InducedRbmScore>,
+    /// Alignment and uniformity of the test split's projected embeddings.
+    pub geometry: Option<Geometry>,
 }
 
 /// Linear probe and kNN of features `[n, dim]` (train) and `[m, dim]` (test).
@@ -66,20 +79,29 @@ pub fn evaluate_features(
         num_classes,
         &config.probe,
     )?;
-    let knn = knn_accuracy(
+    let ks: Vec<usize> = std::iter::once(config.knn.k)
+        .chain(config.knn_also_k.iter().copied())
+        .collect();
+    let knn = knn_accuracies(
         train_f,
         train_labels,
         test_f,
         test_labels,
         num_classes,
+        &ks,
         &config.knn,
     )?;
     Ok(FeatureScores {
         linear_probe: probe,
         knn: KnnScore {
-            test_accuracy: knn,
+            test_accuracy: knn[0],
             k: config.knn.k,
             temperature: config.knn.temperature,
+            also: ks[1..]
+                .iter()
+                .zip(&knn[1..])
+                .map(|(&k, &test_accuracy)| KnnAt { k, test_accuracy })
+                .collect(),
         },
         dim,
     })
@@ -138,9 +160,21 @@ pub fn evaluate_model(
             device,
         )
     });
+    let geometry = config.geometry.then(|| {
+        geometry(
+            model,
+            &split.test,
+            transform,
+            standardize,
+            compatibility,
+            seed,
+            device,
+        )
+    });
     Ok(EvalReport {
         representation,
         baseline_pixels,
         induced_rbm,
+        geometry,
     })
 }

@@ -21,6 +21,11 @@ impl MemoryBank {
         }
     }
 
+    /// The momentum of row updates.
+    pub fn momentum(&self) -> f64 {
+        self.momentum
+    }
+
     /// N.
     pub fn len(&self) -> usize {
         self.rows.dims()[0]

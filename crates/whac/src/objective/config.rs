@@ -17,6 +17,9 @@ pub enum ObjectiveKind {
     Dcl,
     /// Hard-negative contrastive loss (Robinson et al. 2021), two views, `beta`, `tau_plus`.
     Hcl,
+    /// Momentum Contrast (He et al. 2020; MoCo v2): one view through the trained encoder, the
+    /// other through a momentum encoder, negatives from a queue of `queue` earlier keys.
+    Moco,
 }
 
 /// Where the negatives of the induced-RBM gradient come from (DESIGN.md §1.3).
@@ -31,6 +34,10 @@ pub enum Negatives {
     /// Every training example: the log-sum-exp runs over a memory bank of N embeddings, the
     /// batch's fresh embeddings replacing their stale rows. Exact when the bank is fresh.
     All,
+    /// Monte Carlo: `samples` negatives per example drawn from `p(·|T(x))` as scored against the
+    /// memory bank, encoded fresh and averaged without weights (the negative phase of the
+    /// gradient, estimated by sampling the model as contrastive divergence does).
+    Sampled,
 }
 
 /// Where `importance` draws its proposals.
@@ -63,12 +70,12 @@ impl Default for BankConfig {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ObjectiveConfig {
-    /// `rbm`, `nt_xent`, `dcl` or `hcl`. Default `rbm`.
+    /// `rbm`, `nt_xent`, `dcl`, `hcl` or `moco`. Default `rbm`.
     pub kind: ObjectiveKind,
     /// M, the number of augmented copies per example (the hidden units of its RBM). For the
     /// two-view baselines, 2. Default 2.
     pub copies: usize,
-    /// Negative strategy for `rbm`: `importance` or `all`. Default `importance`.
+    /// Negative strategy for `rbm`: `importance`, `all` or `sampled`. Default `importance`.
     pub negatives: Negatives,
     /// Proposals of `importance`: `batch` or `bank`. Default `batch`.
     pub proposals: Proposals,
@@ -84,6 +91,15 @@ pub struct ObjectiveConfig {
     pub tau_plus: f64,
     /// `hcl`: concentration β of the hard-negative weights exp(β s), ≥ 0. Default 1.0.
     pub beta: f64,
+    /// `sampled`: negatives K drawn per example. Default 4.
+    pub samples: usize,
+    /// `moco`: keys in the queue (clamped to the training set size minus one batch). Default 4096.
+    pub queue: usize,
+    /// Momentum `m` of the momentum encoder `θ_k ← m θ_k + (1 − m) θ`: it encodes the keys of
+    /// `moco` and, for `rbm` with a memory bank (`all`, `sampled`, `importance` with
+    /// `proposals = "bank"`), the bank rows and the visible sides they are compared with. 0 uses
+    /// the trained encoder itself. In [0, 1); default 0.99.
+    pub encoder_momentum: f64,
     /// `[objective.bank]`.
     pub bank: BankConfig,
 }
@@ -100,6 +116,9 @@ impl Default for ObjectiveConfig {
             augment_visible: false,
             tau_plus: 0.1,
             beta: 1.0,
+            samples: 4,
+            queue: 4096,
+            encoder_momentum: 0.99,
             bank: BankConfig::default(),
         }
     }
@@ -117,6 +136,11 @@ pub enum RbmNegatives {
     },
     /// The whole training set through the memory bank.
     All,
+    /// `k` negatives per example drawn from the bank's `p(·|T(x))`, encoded fresh.
+    Sampled {
+        /// Draws per example.
+        k: usize,
+    },
 }
 
 /// A checked objective.
@@ -134,6 +158,8 @@ pub enum Objective {
         augment_visible: bool,
         /// Memory-bank momentum (used by bank strategies).
         bank_momentum: f64,
+        /// Momentum of the encoder of bank rows (0: the trained encoder).
+        encoder_momentum: f64,
     },
     /// NT-Xent on two views.
     NtXent,
@@ -148,6 +174,13 @@ pub enum Objective {
         tau_plus: f64,
         /// β.
         beta: f64,
+    },
+    /// MoCo on two views.
+    Moco {
+        /// Requested queue length K.
+        queue: usize,
+        /// Momentum of the key encoder.
+        encoder_momentum: f64,
     },
 }
 
@@ -166,6 +199,13 @@ impl ObjectiveConfig {
                 "objective.beta",
                 self.beta,
                 "a number ≥ 0, such as 1.0",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.encoder_momentum) {
+            return Err(WhacError::config(
+                "objective.encoder_momentum",
+                self.encoder_momentum,
+                "a number in [0, 1), such as 0.99",
             ));
         }
         if !(0.0..1.0).contains(&self.bank.momentum) {
@@ -209,13 +249,32 @@ impl ObjectiveConfig {
                         }
                     }
                     (Negatives::All, _) => RbmNegatives::All,
+                    (Negatives::Sampled, _) => {
+                        if self.samples == 0 || self.samples > 1024 {
+                            return Err(WhacError::config(
+                                "objective.samples",
+                                self.samples,
+                                "an integer from 1 to 1024, such as 4",
+                            ));
+                        }
+                        RbmNegatives::Sampled { k: self.samples }
+                    }
                 };
+                if self.augment_visible && negatives != RbmNegatives::BatchImportance {
+                    return Err(WhacError::config(
+                        "objective.augment_visible",
+                        true,
+                        "false with a memory bank (its rows are clean examples); it needs \
+                         negatives = \"importance\" with proposals = \"batch\"",
+                    ));
+                }
                 Ok(Objective::Rbm {
                     copies: self.copies,
                     negatives,
                     unbiased: self.unbiased,
                     augment_visible: self.augment_visible,
                     bank_momentum: self.bank.momentum,
+                    encoder_momentum: self.encoder_momentum,
                 })
             }
             ObjectiveKind::NtXent => {
@@ -233,6 +292,20 @@ impl ObjectiveConfig {
                 Ok(Objective::Hcl {
                     tau_plus: self.tau_plus,
                     beta: self.beta,
+                })
+            }
+            ObjectiveKind::Moco => {
+                two_views("moco")?;
+                if self.queue == 0 {
+                    return Err(WhacError::config(
+                        "objective.queue",
+                        0,
+                        "a positive number of keys, such as 4096",
+                    ));
+                }
+                Ok(Objective::Moco {
+                    queue: self.queue,
+                    encoder_momentum: self.encoder_momentum,
                 })
             }
         }
@@ -273,7 +346,10 @@ impl Objective {
                     augmented: hidden + usize::from(augment_visible),
                 }
             }
-            Objective::NtXent | Objective::Dcl { .. } | Objective::Hcl { .. } => ViewPlan {
+            Objective::NtXent
+            | Objective::Dcl { .. }
+            | Objective::Hcl { .. }
+            | Objective::Moco { .. } => ViewPlan {
                 clean: false,
                 augmented: 2,
             },
@@ -285,7 +361,9 @@ impl Objective {
         matches!(
             self,
             Objective::Rbm {
-                negatives: RbmNegatives::All | RbmNegatives::BankImportance { .. },
+                negatives: RbmNegatives::All
+                    | RbmNegatives::BankImportance { .. }
+                    | RbmNegatives::Sampled { .. },
                 ..
             }
         )
@@ -299,13 +377,51 @@ impl Objective {
         }
     }
 
-    /// Short name for summaries: `rbm`, `nt_xent`, `dcl`, `hcl`.
+    /// The momentum of the momentum encoder this objective keeps, if it keeps one: `moco`
+    /// always, `rbm` with a memory bank when `encoder_momentum > 0`.
+    pub fn momentum_encoder(&self) -> Option<f64> {
+        match *self {
+            Objective::Moco {
+                encoder_momentum, ..
+            } => Some(encoder_momentum),
+            Objective::Rbm {
+                encoder_momentum, ..
+            } if self.uses_bank() && encoder_momentum > 0.0 => Some(encoder_momentum),
+            _ => None,
+        }
+    }
+
+    /// Short name for summaries: `rbm`, `nt_xent`, `dcl`, `hcl`, `moco`.
     pub fn name(&self) -> &'static str {
         match self {
             Objective::Rbm { .. } => "rbm",
             Objective::NtXent => "nt_xent",
             Objective::Dcl { .. } => "dcl",
             Objective::Hcl { .. } => "hcl",
+            Objective::Moco { .. } => "moco",
+        }
+    }
+
+    /// The variant as one label for tables: `nt_xent`, `dcl`, `hcl`, `moco`, or `rbm/` and the
+    /// negative strategy, with `+unbiased` and `+augment_visible` where set (`rbm/all`,
+    /// `rbm/importance+unbiased`, …).
+    pub fn label(&self) -> String {
+        match *self {
+            Objective::Rbm {
+                unbiased,
+                augment_visible,
+                ..
+            } => {
+                let mut label = format!("rbm/{}", self.negatives_name());
+                if unbiased {
+                    label.push_str("+unbiased");
+                }
+                if augment_visible {
+                    label.push_str("+augment_visible");
+                }
+                label
+            }
+            _ => self.name().to_string(),
         }
     }
 
@@ -316,7 +432,9 @@ impl Objective {
                 RbmNegatives::BatchImportance => "importance",
                 RbmNegatives::BankImportance { .. } => "importance_bank",
                 RbmNegatives::All => "all",
+                RbmNegatives::Sampled { .. } => "sampled",
             },
+            Objective::Moco { .. } => "queue",
             _ => "in_batch",
         }
     }

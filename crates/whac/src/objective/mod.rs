@@ -4,14 +4,19 @@
 //!   (DESIGN.md §1.2), over the candidates a negative strategy supplies (§1.3): the batch with
 //!   importance weights, the batch plus memory-bank rows, or the whole training set through the
 //!   [`MemoryBank`]; optionally the unbiased estimate.
-//! - [`nt_xent`], [`debiased_contrastive`], [`hard_negative`]: the two-view baselines.
+//!   [`induced_rbm_sampled`] estimates the same gradient with negatives drawn from the model.
+//! - [`nt_xent`], [`debiased_contrastive`], [`hard_negative`], [`moco`] (with its [`KeyQueue`]):
+//!   the two-view baselines.
 
 mod bank;
 mod config;
 mod contrastive;
 mod diagnostics;
 mod induced_rbm;
+mod moco;
 mod nt_xent;
+mod queue;
+mod sampled;
 
 pub use bank::MemoryBank;
 pub use config::{
@@ -21,7 +26,10 @@ pub use config::{
 pub use contrastive::{debiased_contrastive, hard_negative};
 pub use diagnostics::{RbmDiagnostics, effective_sample_size};
 pub use induced_rbm::{RbmLoss, induced_rbm_importance, induced_rbm_loss, phi};
+pub use moco::moco;
 pub use nt_xent::nt_xent;
+pub use queue::KeyQueue;
+pub use sampled::{draw_candidates, induced_rbm_sampled};
 
 use burn::prelude::*;
 

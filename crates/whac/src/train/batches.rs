@@ -69,11 +69,14 @@ pub struct Batch {
     pub copies: Vec<f32>,
 }
 
-/// Fills `tx` with the batches of `epochs` epochs in order; returns early when the receiver hangs
-/// up (the trainer stopped).
+/// Fills `tx` with the batches of `epochs` epochs in order, leaving out the first `skip` batches
+/// of the first epoch (a resumed run); returns early when the receiver hangs up (the trainer
+/// stopped).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn produce(
     plan: &BatchPlan,
     epochs: std::ops::Range<usize>,
+    skip: usize,
     set: &ImageSet,
     transform: &Transform,
     copies: usize,
@@ -82,8 +85,10 @@ pub(crate) fn produce(
     tx: SyncSender<Batch>,
 ) {
     let dim = set.dim();
+    let first = epochs.start;
     for epoch in epochs {
-        for indices in plan.batches(epoch) {
+        let skipped = if epoch == first { skip } else { 0 };
+        for indices in plan.batches(epoch).into_iter().skip(skipped) {
             let b = indices.len();
             let mut views = vec![0.0f32; b * copies * dim];
             augment_batch(

@@ -235,3 +235,97 @@ fn shipped_recipes_are_accepted_by_the_binary() {
     );
     assert_fails(&o, "nope", None);
 }
+
+/// Starts `whac train` on the digits with a checkpoint after every step.
+fn spawn_training(run: &Path, cwd: &Path, epochs: usize) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_whac"))
+        .args([
+            "train",
+            "--set",
+            &format!("train.epochs={epochs}"),
+            "--set",
+            "train.checkpoint_every=1",
+            "--out",
+            run.to_str().unwrap(),
+        ])
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn whac")
+}
+
+/// Waits until the run has written its first training state (or the process ended).
+fn wait_for_state(run: &Path, child: &mut std::process::Child) {
+    for _ in 0..600 {
+        if run.join("checkpoint/state/progress.json").exists()
+            || child.try_wait().unwrap().is_some()
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no checkpoint after 30 s");
+}
+
+/// Killed with SIGKILL at several moments while it writes a checkpoint every step, a run always
+/// leaves a state that `--resume` continues to the end.
+#[test]
+fn killed_during_checkpoints_always_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, delay_ms) in [0u64, 37, 151].into_iter().enumerate() {
+        let run = tmp.path().join(format!("run{i}"));
+        let mut child = spawn_training(&run, tmp.path(), 3);
+        wait_for_state(&run, &mut child);
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no handler runs
+        let _ = child.wait();
+        let o = whac(&["train", "--resume", run.to_str().unwrap()], tmp.path());
+        assert!(
+            o.status.success(),
+            "kill after {delay_ms} ms: {}",
+            stderr(&o)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["steps"], 33, "3 epochs of 11 steps");
+    }
+}
+
+/// Ctrl-C (SIGINT) checkpoints and exits with 130 and a hint; `--resume` finishes the run, and
+/// `--resume` beside other options is refused.
+#[test]
+fn ctrl_c_checkpoints_and_resume_finishes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let mut child = spawn_training(&run, tmp.path(), 40);
+    wait_for_state(&run, &mut child);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("whac train --resume"), "{err}");
+    assert!(!run.join("summary.json").exists());
+    let o = whac(
+        &["train", "--resume", run.to_str().unwrap(), "--set", "a.b=1"],
+        tmp.path(),
+    );
+    assert_fails(&o, "--resume", None);
+    let o = whac(&["train", "--resume", run.to_str().unwrap()], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(run.join("summary.json").exists());
+    let o = whac(
+        &[
+            "train",
+            "--resume",
+            tmp.path().join("nowhere").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_fails(&o, "nowhere", None);
+}

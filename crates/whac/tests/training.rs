@@ -262,8 +262,14 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let accuracies = |r: &TrainReport| -> Vec<(usize, f64)> {
             r.monitor.iter().map(|m| (m.step, m.knn_accuracy)).collect()
         };
-        for (x, y) in accuracies(&resumed_report).iter().zip(accuracies(&whole_report)) {
-            assert!(x.0 == y.0 && (x.1 - y.1).abs() < 1e-12, "{kind:?}: {x:?} vs {y:?}");
+        for (x, y) in accuracies(&resumed_report)
+            .iter()
+            .zip(accuracies(&whole_report))
+        {
+            assert!(
+                x.0 == y.0 && (x.1 - y.1).abs() < 1e-12,
+                "{kind:?}: {x:?} vs {y:?}"
+            );
         }
         let cpu = Device::flex();
         let (a, _) = embed(&whole.valid(), &split.test, standardize, 512, &cpu);

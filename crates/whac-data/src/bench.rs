@@ -14,6 +14,7 @@ use crate::{DataError, ImageSet};
 /// brightness and contrast jitter 0.4 with p = 0.8.
 pub fn mnist_pipeline() -> TransformConfig {
     TransformConfig {
+        fill: 0.0,
         ops: vec![
             OpConfig::ResizedCrop {
                 scale: [0.4, 1.0],

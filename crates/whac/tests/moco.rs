@@ -7,19 +7,8 @@ use whac::encoder::EncoderConfig;
 use whac::objective::{KeyQueue, moco};
 use whac::train::MomentumModel;
 
-fn fixture(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect()
-}
+mod common;
+use common::fixture;
 
 fn rows(data: &[f32], d: usize) -> Vec<Vec<f64>> {
     data.chunks(d)

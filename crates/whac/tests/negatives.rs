@@ -6,19 +6,8 @@ use burn::prelude::*;
 use whac::compatibility::{Compatibility, Similarity};
 use whac::objective::{MemoryBank, index_tensor, induced_rbm_loss};
 
-fn fixture(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect()
-}
+mod common;
+use common::fixture;
 
 fn cosine(tau: f64) -> Compatibility {
     Compatibility {

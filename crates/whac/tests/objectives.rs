@@ -4,23 +4,11 @@ use burn::prelude::*;
 use whac::compatibility::{Compatibility, Similarity, l2_normalize};
 use whac::objective::{induced_rbm_importance, nt_xent};
 
+mod common;
+use common::fixture;
+
 fn device() -> Device {
     Device::flex()
-}
-
-/// Deterministic pseudo-random numbers in [-1, 1] (no RNG crate needed for fixtures).
-fn fixture(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect()
 }
 
 fn tensor2(data: &[f32], rows: usize, cols: usize) -> Tensor<2> {

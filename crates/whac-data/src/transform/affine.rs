@@ -76,12 +76,13 @@ impl Affine {
     }
 }
 
-/// Bilinear value of `src` (`h × w`) at pixel-index coordinates `(sx, sy)`; 0 outside.
+/// Bilinear value of `src` (`h × w`) at pixel-index coordinates `(sx, sy)`, the image being
+/// surrounded by `fill`.
 #[inline]
-fn bilinear(src: &[f32], h: usize, w: usize, sx: f32, sy: f32) -> f32 {
+fn bilinear(src: &[f32], h: usize, w: usize, sx: f32, sy: f32, fill: f32) -> f32 {
     // Also rejects NaN.
     if !(sx > -1.0 && sx < w as f32 && sy > -1.0 && sy < h as f32) {
-        return 0.0;
+        return fill;
     }
     let (fx0, fy0) = (sx.floor(), sy.floor());
     let (fx, fy) = (sx - fx0, sy - fy0);
@@ -91,7 +92,7 @@ fn bilinear(src: &[f32], h: usize, w: usize, sx: f32, sy: f32) -> f32 {
         if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
             src[y as usize * w + x as usize]
         } else {
-            0.0
+            fill
         }
     };
     let top = (1.0 - fx) * at(y0, x0) + fx * at(y0, x0 + 1);
@@ -101,13 +102,14 @@ fn bilinear(src: &[f32], h: usize, w: usize, sx: f32, sy: f32) -> f32 {
 
 /// Resamples `src` (`h × w`, row-major) into `out` (same shape): output pixel `p` takes the
 /// bilinear value at `map(p) + displacement(p)`, where `displacement` (if any) holds the `x`
-/// offsets then the `y` offsets, `2 × h × w` values in pixels.
+/// offsets then the `y` offsets, `2 × h × w` values in pixels. Outside the image is `fill`.
 pub(crate) fn resample(
     src: &[f32],
     h: usize,
     w: usize,
     map: &Affine,
     displacement: Option<&[f32]>,
+    fill: f32,
     out: &mut [f32],
 ) {
     let n = h * w;
@@ -139,7 +141,7 @@ pub(crate) fn resample(
                 sx += d[y * w + x];
                 sy += d[n + y * w + x];
             }
-            out[y * w + x] = bilinear(src, h, w, sx, sy);
+            out[y * w + x] = bilinear(src, h, w, sx, sy, fill);
         }
     }
 }
@@ -156,7 +158,7 @@ mod tests {
 
     fn apply(src: &[f32], h: usize, w: usize, map: Affine) -> Vec<f32> {
         let mut out = vec![f32::NAN; h * w];
-        resample(src, h, w, &map, None, &mut out);
+        resample(src, h, w, &map, None, 0.0, &mut out);
         out
     }
 

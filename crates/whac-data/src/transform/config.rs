@@ -35,6 +35,11 @@ pub struct TransformConfig {
     /// select takes part as if written in their place.
     #[serde(default)]
     pub ops: Vec<OpConfig>,
+    /// The value of every pixel the geometric operations bring in from outside the image
+    /// (rotation corners, translation and crop borders, elastic displacement), in `[0, 1]`;
+    /// default 0 (background).
+    #[serde(default)]
+    pub fill: f32,
 }
 
 impl Default for TransformConfig {
@@ -56,6 +61,7 @@ impl Default for TransformConfig {
                 },
                 OpConfig::Noise { std: 0.05, p: 1.0 },
             ],
+            fill: 0.0,
         }
     }
 }
@@ -64,7 +70,8 @@ impl Default for TransformConfig {
 /// case). Every `p` (probability that the operation is applied) defaults to 1.
 ///
 /// Coordinates: `x` to the right, `y` down, the origin at the image centre; the output image has
-/// the input's size and whatever comes from outside the input is 0 (background).
+/// the input's size and whatever comes from outside the input is `fill` (`[transform] fill`,
+/// default 0: background).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OpConfig {
@@ -369,10 +376,17 @@ impl TransformConfig {
     /// finite); `random_apply`, `one_of`: a non-empty `ops`; `one_of`: one weight per
     /// alternative, each `>= 0`, not all 0.
     pub fn check(&self) -> Result<Transform, DataError> {
+        if !(0.0..=1.0).contains(&self.fill) {
+            return Err(DataError::Config {
+                key: "transform.fill".into(),
+                value: format!("{:?}", self.fill),
+                expected: "a number in [0, 1]".into(),
+            });
+        }
         for (index, op) in self.ops.iter().enumerate() {
             check_op(op, &Checker::op(index))?;
         }
-        Ok(Transform::from_checked(self.ops.clone()))
+        Ok(Transform::from_checked(self.ops.clone(), self.fill))
     }
 }
 

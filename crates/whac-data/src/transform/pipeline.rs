@@ -16,6 +16,8 @@ use super::{OpConfig, TransformConfig};
 pub struct Transform {
     /// Operations whose settings are all within range.
     ops: Vec<OpConfig>,
+    /// Value of pixels brought in from outside the image, in [0, 1].
+    fill: f32,
 }
 
 /// Per-thread buffers, so that drawing a copy allocates nothing once they have grown.
@@ -37,13 +39,16 @@ thread_local! {
 
 impl Transform {
     /// Only [`TransformConfig::check`] builds one.
-    pub(crate) fn from_checked(ops: Vec<OpConfig>) -> Transform {
-        Transform { ops }
+    pub(crate) fn from_checked(ops: Vec<OpConfig>, fill: f32) -> Transform {
+        Transform { ops, fill }
     }
 
     /// The identity transformation (no operation).
     pub fn identity() -> Transform {
-        Transform { ops: Vec::new() }
+        Transform {
+            ops: Vec::new(),
+            fill: 0.0,
+        }
     }
 
     /// The (checked) operations, in order.
@@ -55,6 +60,7 @@ impl Transform {
     pub fn config(&self) -> TransformConfig {
         TransformConfig {
             ops: self.ops.clone(),
+            fill: self.fill,
         }
     }
 
@@ -122,7 +128,7 @@ impl Transform {
             if (geo.moved || geo.displaced) && n > 0 {
                 let field = geo.displaced.then_some(&scratch.field[..]);
                 for (s, o) in src.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                    resample(s, h, w, &geo.map, field, o);
+                    resample(s, h, w, &geo.map, field, self.fill, o);
                 }
             } else {
                 out.copy_from_slice(src);

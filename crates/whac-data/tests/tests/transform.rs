@@ -357,7 +357,12 @@ fn zero_strength_is_identity() {
         zero,
         never,
         Transform::identity(),
-        TransformConfig { ops: vec![] }.check().unwrap(),
+        TransformConfig {
+            ops: vec![],
+            fill: 0.0,
+        }
+        .check()
+        .unwrap(),
     ] {
         for i in 0..20 {
             assert_eq!(
@@ -626,4 +631,33 @@ fn solarize_and_invert_exact_values() {
     let twice = checked("[[transform.ops]]\nop = \"invert\"\n[[transform.ops]]\nop = \"invert\"\n");
     let dyadic = [0.0f32, 0.125, 0.25, 0.5, 0.75, 1.0];
     assert_eq!(apply_once(&twice, &dyadic, 2, 3, 0), dyadic);
+}
+
+#[test]
+fn fill_is_what_geometry_brings_in_from_outside() {
+    // A black 9×9 image rotated by exactly 45°: the corners come from outside the image.
+    let t = parse("[transform]\nfill = 1.0\n[[transform.ops]]\nop = \"rotate\"\ndegrees = 45\n")
+        .unwrap()
+        .check()
+        .unwrap();
+    let src = vec![0.0f32; 81];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let mut out = vec![f32::NAN; 81];
+    // Draw until the angle is near ±45° so the corners are surely outside.
+    for _ in 0..200 {
+        t.apply(&src, 9, 9, &mut rng, &mut out);
+        if out[0] > 0.99 {
+            break;
+        }
+    }
+    assert!(
+        out[0] > 0.99 && out[80] > 0.99,
+        "corners take the fill: {out:?}"
+    );
+    assert_eq!(out[40], 0.0, "the centre stays the image's");
+    let err = parse("[transform]\nfill = 2.0\n")
+        .unwrap()
+        .check()
+        .unwrap_err();
+    assert!(err.to_string().contains("transform.fill"), "{err}");
 }

@@ -2,9 +2,11 @@
 # The objectives grid of docs/results.md: each variant × seed on MNIST and Fashion-MNIST with the
 # same small CNN, batch, augmentation and epochs (configs/mnist.toml, one epoch by default).
 #
-# Resumable: a run whose folder already holds summary.json is skipped, so the grid fills over
-# several sittings. After every run, `whac table` regenerates the grid section of
-# docs/results.md (between the `grid:begin` / `grid:end` markers) from the run folders.
+# Resumable across sittings and machines: each finished run's summary.json and config.toml are
+# kept in results/grid/<data>-<variant>-s<seed>/ (committed; the run folders with their
+# checkpoints stay under runs/grid/, ignored), and a run already kept there is skipped. After
+# every run, `whac table results/grid` regenerates the grid section of docs/results.md (between
+# the `grid:begin` / `grid:end` markers).
 #
 # usage: scripts/results-grid.sh [PHASE...]
 #   PHASE: mnist:SEED or fashion-mnist:SEED; default: mnist:0 fashion-mnist:0 mnist:1 mnist:2
@@ -14,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 OUT=${OUT:-runs/grid}
+KEEP=${KEEP:-results/grid}
 EPOCHS=${EPOCHS:-1}
 if [[ -z "${WHAC:-}" ]]; then
     cargo build --release --locked -p whac-cli
@@ -36,7 +39,7 @@ PHASES=("$@")
 
 splice_table() {
     local table
-    table=$("$WHAC" table "$OUT")
+    table=$("$WHAC" table "$KEEP")
     printf '%s\n' "$table" > "$OUT/table.md"
     # Replace the lines between the markers of docs/results.md with the fresh table.
     awk -v table="$OUT/table.md" '
@@ -46,7 +49,7 @@ splice_table() {
     mv docs/results.md.tmp docs/results.md
 }
 
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$KEEP"
 for phase in "${PHASES[@]}"; do
     data=${phase%%:*}
     seed=${phase##*:}
@@ -55,9 +58,10 @@ for phase in "${PHASES[@]}"; do
         continue
     fi
     for variant in $VARIANTS; do
-        folder="$OUT/$data-$variant-s$seed"
-        if [[ -f "$folder/summary.json" ]]; then
-            echo "have $folder"
+        name="$data-$variant-s$seed"
+        folder="$OUT/$name"
+        if [[ -f "$KEEP/$name/summary.json" ]]; then
+            echo "have $name"
             continue
         fi
         rm -rf "$folder"
@@ -68,6 +72,8 @@ for phase in "${PHASES[@]}"; do
             --set eval.baseline_pixels=false --set "${SETS[$variant]}" \
             --out "$folder" > "$folder.log" 2>&1 || { echo "FAILED $folder (see $folder.log)" >&2; continue; }
         echo "done $folder in $(( $(date +%s) - start )) s"
+        mkdir -p "$KEEP/$name"
+        cp "$folder/summary.json" "$folder/config.toml" "$KEEP/$name/"
         splice_table
     done
 done

@@ -242,29 +242,20 @@ pub fn update(
         None => (&zeros_d[..], &zeros_j[..]),
     };
 
-    // ∇W = (V − μ)ᵀ(P0 − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m, D × J.
-    let centre = |x: &[f32], off: &[f32], scale: f32| -> Vec<f32> {
-        let cols = off.len();
-        x.chunks(cols)
-            .flat_map(|row| row.iter().zip(off).map(move |(a, o)| (a - o) * scale))
-            .collect()
-    };
+    // ∇W = (V − μ)ᵀ(P0 − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m, D × J, as one gemm over the stacked
+    // rows: Aᵀ B with A = [V − μ; Ṽ − μ] ((n + m) × D), B = [(P0 − λ)/n; −(P̃ − λ)/m].
+    let mut a = Vec::with_capacity((n + m) * d);
+    let mut b = Vec::with_capacity((n + m) * j);
+    centre_into(&mut a, batch, mu, 1.0);
+    centre_into(&mut a, &vn, mu, 1.0);
+    centre_into(&mut b, &ph0, lambda, 1.0 / n as f32);
+    centre_into(&mut b, &phn, lambda, -1.0 / m as f32);
     let mut grad_w = vec![0.0f32; d * j];
-    let a_pos = centre(batch, mu, 1.0);
-    let b_pos = centre(&ph0, lambda, 1.0 / n as f32);
     matmul(
         &mut grad_w,
-        MatRef::row_major(&a_pos, n, d).t(),
-        MatRef::row_major(&b_pos, n, j),
+        MatRef::row_major(&a, n + m, d).t(),
+        MatRef::row_major(&b, n + m, j),
         false,
-    );
-    let a_neg = centre(&vn, mu, 1.0);
-    let b_neg = centre(&phn, lambda, -1.0 / m as f32);
-    matmul(
-        &mut grad_w,
-        MatRef::row_major(&a_neg, m, d).t(),
-        MatRef::row_major(&b_neg, m, j),
-        true,
     );
     let grad_b: Vec<f32> = mean_rows(batch, d)
         .iter()
@@ -298,17 +289,31 @@ pub fn update(
     for (w, vw) in params.w.iter_mut().zip(&velocity.w) {
         *w += vw;
     }
-    for i in 0..d {
-        let row = &velocity.w[i * j..(i + 1) * j];
-        let shift: f32 = row.iter().zip(lambda).map(|(a, l)| a * l).sum();
-        params.b[i] += velocity.b[i] - shift;
+    for (pb, vb) in params.b.iter_mut().zip(&velocity.b) {
+        *pb += vb;
     }
-    for jj in 0..j {
-        let shift: f32 = (0..d).map(|i| velocity.w[i * j + jj] * mu[i]).sum();
-        params.c[jj] += velocity.c[jj] - shift;
+    for (pc, vc) in params.c.iter_mut().zip(&velocity.c) {
+        *pc += vc;
+    }
+    if state.offsets.is_some() {
+        // b −= ΔW λ, c −= ΔWᵀ μ.
+        for i in 0..d {
+            let row = &velocity.w[i * j..(i + 1) * j];
+            params.b[i] -= row.iter().zip(lambda).map(|(a, l)| a * l).sum::<f32>();
+            for (pc, a) in params.c.iter_mut().zip(row) {
+                *pc -= a * mu[i];
+            }
+        }
     }
     StepStats {
         reconstruction_error,
+    }
+}
+
+/// Appends `(x − off) · scale` row by row (rows of `off.len()`) to `out`.
+fn centre_into(out: &mut Vec<f32>, x: &[f32], off: &[f32], scale: f32) {
+    for row in x.chunks(off.len()) {
+        out.extend(row.iter().zip(off).map(|(a, o)| (a - o) * scale));
     }
 }
 

@@ -70,7 +70,7 @@ impl TrainObserver for RbmProgress {
             bar
         });
         bar.set_position(step as u64);
-        if step % 16 == 0 || step == total {
+        if step.is_multiple_of(16) || step == total {
             let msg = self.message();
             if let Some(bar) = &self.bar {
                 bar.set_message(msg);

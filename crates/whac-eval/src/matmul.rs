@@ -1,4 +1,4 @@
-//! A safe, checked wrapper around `gemm::gemm` for f32 matrices.
+//! A safe, checked wrapper around `gemm::gemm` for f32 and f64 matrices.
 //!
 //! This is the only file of the crate with `unsafe`: gemm takes raw pointers and strides. The
 //! wrapper checks every shape and bound before the call, so the rest of the crate stays safe.
@@ -6,23 +6,43 @@
 
 use gemm::Parallelism;
 
+/// The element types the wrapper accepts: those `gemm` supports (f32, f64). Sealed.
+pub trait Element: Copy + Default + 'static + sealed::Sealed {
+    /// The multiplicative identity, gemm's `beta`.
+    const ONE: Self;
+}
+
+impl Element for f32 {
+    const ONE: Self = 1.0;
+}
+
+impl Element for f64 {
+    const ONE: Self = 1.0;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
 /// A borrowed matrix with explicit element strides, so a transpose is free.
 ///
 /// Invariant (set by [`MatRef::row_major`], kept by [`MatRef::t`]): when `rows` and `cols` are
 /// non-zero, `(rows − 1)·row_stride + (cols − 1)·col_stride < data.len()`, so every element the
 /// matrix names lies inside `data`.
 #[derive(Debug, Clone, Copy)]
-pub struct MatRef<'a> {
-    data: &'a [f32],
+pub struct MatRef<'a, T = f32> {
+    data: &'a [T],
     rows: usize,
     cols: usize,
     row_stride: usize,
     col_stride: usize,
 }
 
-impl<'a> MatRef<'a> {
+impl<'a, T> MatRef<'a, T> {
     /// The first `rows × cols` values of `data`, row-major.
-    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
         assert!(
             data.len() >= rows * cols,
             "matrix of {rows} × {cols} needs {} values, got {}",
@@ -54,16 +74,22 @@ impl<'a> MatRef<'a> {
 ///
 /// # Shapes
 /// `a`: m × k, `b`: k × n, `dst`: m × n (`dst.len() == m · n`). Runs on the rayon pool.
-pub fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+pub fn matmul<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
     checked_gemm(dst, a, b, accumulate, Parallelism::Rayon(0));
 }
 
 /// [`matmul`] on the calling thread only, for small blocks inside an outer parallel loop.
-pub fn matmul_serial(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+pub fn matmul_serial<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
     checked_gemm(dst, a, b, accumulate, Parallelism::None);
 }
 
-fn checked_gemm(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, par: Parallelism) {
+fn checked_gemm<T: Element>(
+    dst: &mut [T],
+    a: MatRef<T>,
+    b: MatRef<T>,
+    accumulate: bool,
+    par: Parallelism,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(
         b.rows, k,
@@ -81,7 +107,7 @@ fn checked_gemm(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, par: Pa
     }
     if k == 0 {
         if !accumulate {
-            dst.fill(0.0);
+            dst.fill(T::default());
         }
         return;
     }
@@ -91,8 +117,9 @@ fn checked_gemm(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, par: Pa
     // stride 1, and is borrowed mutably, so nothing aliases it. By the `MatRef` invariant every
     // element of `a` (m × k) and `b` (k × n) read through its strides lies inside its slice, and
     // both are shared borrows that cannot overlap `dst`. `gemm` computes
-    // dst := alpha·dst + beta·lhs·rhs and reads `dst` only when `read_dst` is true; f32 is a
-    // supported element type, so it does not panic on the type.
+    // dst := alpha·dst + beta·lhs·rhs and reads `dst` only when `read_dst` is true; the sealed
+    // `Element` admits only f32 and f64, element types gemm supports, so it does not panic on the
+    // type.
     unsafe {
         gemm::gemm(
             m,
@@ -108,8 +135,8 @@ fn checked_gemm(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, par: Pa
             b.data.as_ptr(),
             s(b.col_stride),
             s(b.row_stride),
-            1.0,
-            1.0,
+            T::ONE,
+            T::ONE,
             false,
             false,
             false,
@@ -177,6 +204,30 @@ mod tests {
         );
         for (g, w) in got.iter().zip(&want) {
             assert!((g - 2.0 * w).abs() < 1e-5, "{g} vs {}", 2.0 * w);
+        }
+    }
+
+    #[test]
+    fn f64_matches_naive_loops_to_rounding() {
+        let (m, k, n) = (9, 6, 4);
+        let a: Vec<f64> = values(m * k, 3).iter().map(|&x| x as f64 / 3.0).collect();
+        let b: Vec<f64> = values(k * n, 4).iter().map(|&x| x as f64 / 7.0).collect();
+        let mut got = vec![f64::NAN; m * n];
+        matmul(
+            &mut got,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            false,
+        );
+        for i in 0..m {
+            for j in 0..n {
+                let w: f64 = (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum();
+                assert!(
+                    (got[i * n + j] - w).abs() < 1e-14,
+                    "{} vs {w}",
+                    got[i * n + j]
+                );
+            }
         }
     }
 }

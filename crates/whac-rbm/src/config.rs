@@ -19,13 +19,25 @@ pub enum Algorithm {
         /// Gibbs sweeps per update.
         k: usize,
     },
+    /// Parallel tempering (Desjardins et al. 2010, "Tempered Markov chain Monte Carlo for
+    /// training of restricted Boltzmann machines", AISTATS): persistent chains at `temperatures`
+    /// inverse temperatures `1 = β_1 > … > β_K` (see [`Ladder`]), each advanced by `k` Gibbs
+    /// sweeps of `p_β(v, h) ∝ exp(−β E(v, h))`, then neighbours swap states with probability
+    /// `min(1, exp((β_t − β_{t+1})(E_t − E_{t+1})))`. The `β = 1` chains are the negative samples.
+    /// With one temperature this is PCD.
+    Pt {
+        /// Gibbs sweeps per update, at every temperature.
+        k: usize,
+        /// Number of temperatures K (≥ 1).
+        temperatures: usize,
+    },
 }
 
 impl Algorithm {
     /// Gibbs sweeps per update.
     pub fn k(&self) -> usize {
         match *self {
-            Algorithm::Cd { k } | Algorithm::Pcd { k } => k,
+            Algorithm::Cd { k } | Algorithm::Pcd { k } | Algorithm::Pt { k, .. } => k,
         }
     }
 
@@ -34,6 +46,60 @@ impl Algorithm {
         match *self {
             Algorithm::Cd { k } => format!("CD-{k}"),
             Algorithm::Pcd { k } => format!("PCD-{k}"),
+            Algorithm::Pt { k, temperatures } => format!("PT-{k} ({temperatures} temperatures)"),
+        }
+    }
+}
+
+/// How parallel tempering spaces its inverse temperatures between 1 and `pt_min_beta`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ladder {
+    /// `β_t = 1 − (t − 1)(1 − β_min)/(K − 1)`: equal steps in β (PyDeep's default ladder, with
+    /// `β_min = 0`).
+    Linear,
+    /// `β_t = β_min^{(t − 1)/(K − 1)}`: equal ratios, denser near `β_min` (needs `β_min > 0`).
+    Geometric,
+}
+
+impl Ladder {
+    /// The `k` inverse temperatures, from 1 down to `min_beta` (just `[1]` for `k = 1`).
+    pub fn betas(&self, k: usize, min_beta: f64) -> Vec<f64> {
+        if k <= 1 {
+            return vec![1.0; k];
+        }
+        (0..k)
+            .map(|t| {
+                let f = t as f64 / (k - 1) as f64;
+                match self {
+                    Ladder::Linear => 1.0 - f * (1.0 - min_beta),
+                    Ladder::Geometric => min_beta.powf(f),
+                }
+            })
+            .collect()
+    }
+}
+
+/// How the learning rate moves over the `T` updates of a run (`t = 0, …, T − 1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// `η_t = η`.
+    Constant,
+    /// `η_t = η (1 − t/T)`.
+    Linear,
+    /// `η_t = η (1 + cos(π t/T)) / 2`.
+    Cosine,
+}
+
+impl LrSchedule {
+    /// The factor multiplying the base learning rate at update `t` of `total`.
+    pub fn factor(&self, t: usize, total: usize) -> f64 {
+        let f = t as f64 / total.max(1) as f64;
+        match self {
+            LrSchedule::Constant => 1.0,
+            LrSchedule::Linear => 1.0 - f,
+            LrSchedule::Cosine => 0.5 * (1.0 + (std::f64::consts::PI * f).cos()),
         }
     }
 }
@@ -71,6 +137,8 @@ pub struct RbmTrainConfig {
     pub algorithm: Algorithm,
     /// Step size of plain gradient ascent with momentum (default 0.01).
     pub learning_rate: f64,
+    /// How the step size moves over the run (default constant).
+    pub lr_schedule: LrSchedule,
     /// Momentum in `[0, 1)` (default 0).
     pub momentum: f64,
     /// L2 penalty on `W`, added to its gradient as `−λW` (default 0).
@@ -91,6 +159,11 @@ pub struct RbmTrainConfig {
     pub init_std: f64,
     /// How `[0, 1]` pixels are binarised (default threshold 0.5).
     pub binarization: Binarization,
+    /// Parallel tempering's spacing of inverse temperatures (default geometric).
+    pub pt_ladder: Ladder,
+    /// Parallel tempering's smallest inverse temperature β_K, in [0, 1) (default 0.1; > 0 for
+    /// the geometric ladder).
+    pub pt_min_beta: f64,
 }
 
 impl Default for RbmTrainConfig {
@@ -99,6 +172,7 @@ impl Default for RbmTrainConfig {
             hidden: 16,
             algorithm: Algorithm::Pcd { k: 1 },
             learning_rate: 0.01,
+            lr_schedule: LrSchedule::Constant,
             momentum: 0.0,
             weight_decay: 0.0,
             batch_size: 100,
@@ -108,6 +182,8 @@ impl Default for RbmTrainConfig {
             hidden_offset_rate: 0.01,
             init_std: 0.01,
             binarization: Binarization::Threshold,
+            pt_ladder: Ladder::Geometric,
+            pt_min_beta: 0.1,
         }
     }
 }
@@ -123,6 +199,25 @@ impl RbmTrainConfig {
         }
         if self.algorithm.k() == 0 {
             return Err(RbmError::config("k", 0, "at least 1 Gibbs sweep"));
+        }
+        if let Algorithm::Pt { temperatures, .. } = self.algorithm {
+            if temperatures == 0 {
+                return Err(RbmError::config("temperatures", 0, "at least 1"));
+            }
+            let low = match self.pt_ladder {
+                Ladder::Linear => 0.0,
+                Ladder::Geometric => f64::MIN_POSITIVE,
+            };
+            if !(self.pt_min_beta >= low && self.pt_min_beta < 1.0) {
+                return Err(RbmError::config(
+                    "pt_min_beta",
+                    self.pt_min_beta,
+                    match self.pt_ladder {
+                        Ladder::Linear => "a number in [0, 1)",
+                        Ladder::Geometric => "a number in (0, 1) for the geometric ladder",
+                    },
+                ));
+            }
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(RbmError::config(
@@ -171,6 +266,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ladders_and_schedules_have_their_closed_forms() {
+        assert_eq!(Ladder::Linear.betas(5, 0.0), [1.0, 0.75, 0.5, 0.25, 0.0]);
+        let g = Ladder::Geometric.betas(3, 0.25);
+        assert!((g[0] - 1.0).abs() < 1e-15 && (g[1] - 0.5).abs() < 1e-15);
+        assert!((g[2] - 0.25).abs() < 1e-15);
+        assert_eq!(Ladder::Geometric.betas(1, 0.1), [1.0]);
+        assert_eq!(LrSchedule::Constant.factor(7, 10), 1.0);
+        assert!((LrSchedule::Linear.factor(3, 4) - 0.25).abs() < 1e-15);
+        assert!((LrSchedule::Cosine.factor(0, 4) - 1.0).abs() < 1e-15);
+        assert!((LrSchedule::Cosine.factor(2, 4) - 0.5).abs() < 1e-15);
+        assert!(LrSchedule::Cosine.factor(4, 4).abs() < 1e-15);
+    }
+
+    #[test]
     fn defaults_check_and_round_trip_through_json() {
         let c = RbmTrainConfig::default();
         c.check().unwrap();
@@ -217,6 +326,21 @@ mod tests {
             },
             RbmTrainConfig {
                 hidden_offset_rate: 0.0,
+                ..Default::default()
+            },
+            RbmTrainConfig {
+                algorithm: Algorithm::Pt {
+                    k: 1,
+                    temperatures: 0,
+                },
+                ..Default::default()
+            },
+            RbmTrainConfig {
+                algorithm: Algorithm::Pt {
+                    k: 1,
+                    temperatures: 4,
+                },
+                pt_min_beta: 0.0,
                 ..Default::default()
             },
         ];

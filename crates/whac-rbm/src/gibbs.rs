@@ -87,8 +87,16 @@ impl Params {
     /// # Shapes
     /// `v`: `n × D` → `n × J`.
     pub fn hidden_probs(&self, v: &[f32], n: usize) -> Vec<f32> {
+        self.hidden_probs_tempered(v, n, 1.0)
+    }
+
+    /// `p_β(h = 1 | v) = σ(β(vW + c))`, the conditional of `p_β(v, h) ∝ exp(−β E(v, h))`.
+    ///
+    /// # Shapes
+    /// `v`: `n × D` → `n × J`.
+    pub fn hidden_probs_tempered(&self, v: &[f32], n: usize, beta: f32) -> Vec<f32> {
         let mut a = self.mul_w(v, n);
-        add_bias_sigmoid(&mut a, &self.c);
+        add_bias_sigmoid(&mut a, &self.c, beta);
         a
     }
 
@@ -97,8 +105,16 @@ impl Params {
     /// # Shapes
     /// `h`: `n × J` → `n × D`.
     pub fn visible_probs(&self, h: &[f32], n: usize) -> Vec<f32> {
+        self.visible_probs_tempered(h, n, 1.0)
+    }
+
+    /// `p_β(v = 1 | h) = σ(β(hWᵀ + b))`.
+    ///
+    /// # Shapes
+    /// `h`: `n × J` → `n × D`.
+    pub fn visible_probs_tempered(&self, h: &[f32], n: usize, beta: f32) -> Vec<f32> {
         let mut a = self.mul_wt(h, n);
-        add_bias_sigmoid(&mut a, &self.b);
+        add_bias_sigmoid(&mut a, &self.b, beta);
         a
     }
 
@@ -108,10 +124,23 @@ impl Params {
     /// # Shapes
     /// `v`: `n × D`, binary.
     pub fn gibbs(&self, v: &mut [f32], n: usize, sweeps: usize, rng: &mut impl Rng) {
+        self.gibbs_tempered(v, n, sweeps, 1.0, rng);
+    }
+
+    /// [`Params::gibbs`] for `p_β(v, h) ∝ exp(−β E(v, h))`; `β = 1` is the model itself (and
+    /// draws exactly what [`Params::gibbs`] draws).
+    pub fn gibbs_tempered(
+        &self,
+        v: &mut [f32],
+        n: usize,
+        sweeps: usize,
+        beta: f32,
+        rng: &mut impl Rng,
+    ) {
         for _ in 0..sweeps {
-            let mut h = self.hidden_probs(v, n);
+            let mut h = self.hidden_probs_tempered(v, n, beta);
             sample_in_place(&mut h, self.hidden(), rng.next_u64());
-            let mut pv = self.visible_probs(&h, n);
+            let mut pv = self.visible_probs_tempered(&h, n, beta);
             sample_in_place(&mut pv, self.visible(), rng.next_u64());
             v.copy_from_slice(&pv);
         }
@@ -143,13 +172,13 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// `a[r, j] = σ(a[r, j] + bias[j])` for every row `r`.
-pub(crate) fn add_bias_sigmoid(a: &mut [f32], bias: &[f32]) {
+/// `a[r, j] = σ(β (a[r, j] + bias[j]))` for every row `r`.
+pub(crate) fn add_bias_sigmoid(a: &mut [f32], bias: &[f32], beta: f32) {
     let cols = bias.len();
     a.par_chunks_mut(cols.max(1) * 64).for_each(|block| {
         for row in block.chunks_mut(cols) {
             for (x, &c) in row.iter_mut().zip(bias) {
-                *x = sigmoid(*x + c);
+                *x = sigmoid(beta * (*x + c));
             }
         }
     });

@@ -4,8 +4,10 @@
 //! - [`Rbm`] (f64): free energy, energy, exact log Z ([`exact_log_z`]) by enumerating the smaller
 //!   layer, mean log-likelihood ([`mean_log_likelihood`]);
 //! - [`Params`] (f32): batched conditionals and Gibbs sampling on `gemm`;
-//! - training ([`train`], one step [`update`]): CD-k and PCD, momentum, weight decay, optional
-//!   centring (Melchior et al. 2016), Hinton's initialisation; settings in [`RbmTrainConfig`];
+//! - training ([`train`], one step [`update`]): CD-k, PCD and parallel tempering
+//!   ([`TemperedChains`]), learning-rate schedules, momentum, weight decay, optional centring
+//!   (Melchior et al. 2016), Hinton's initialisation; settings in [`RbmTrainConfig`];
+//! - scikit-learn's pseudo-log-likelihood ([`pseudo_log_likelihood`]);
 //! - AIS and reverse AIS ([`ais`]) from a base-rate model (Salakhutdinov & Murray 2008);
 //! - artifacts: `model.safetensors` ([`save_safetensors`]) and PNG grids ([`save_grid_png`]).
 #![warn(missing_docs)]
@@ -20,11 +22,13 @@ mod image;
 mod io;
 mod log_z;
 mod model;
+mod pseudo;
+mod tempering;
 mod train;
 
 pub use ais::{AisConfig, AisReport, LogZEstimate, ais};
 pub use binarize::{base_rate_biases, binarize};
-pub use config::{Algorithm, Binarization, RbmTrainConfig};
+pub use config::{Algorithm, Binarization, Ladder, LrSchedule, RbmTrainConfig};
 pub use error::RbmError;
 pub use eval::mean_log_likelihood;
 pub use gibbs::{Params, sample_in_place};
@@ -32,6 +36,9 @@ pub use image::{filters, save_grid_png};
 pub use io::{load_safetensors, save_safetensors};
 pub use log_z::{MAX_ENUMERATED_UNITS, exact_log_z, log_sum_exp};
 pub use model::Rbm;
+pub use pseudo::pseudo_log_likelihood;
+pub use tempering::TemperedChains;
 pub use train::{
-    EpochReport, Negative, Offsets, PersistentChains, StepStats, TrainState, Trained, train, update,
+    EpochReport, Negative, Offsets, PersistentChains, StepStats, TrainObserver, TrainState,
+    Trained, train, update,
 };

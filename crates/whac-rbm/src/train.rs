@@ -1,4 +1,5 @@
-//! CD-k and PCD training: one update ([`update`]) and the loop over epochs ([`train`]).
+//! CD-k, PCD and parallel-tempering training: one update ([`update`]) and the loop over epochs
+//! ([`train`]), with a learning-rate schedule.
 //!
 //! The update is plain gradient ascent on the log-likelihood with momentum and L2 weight decay.
 //! Positive phase: the mini-batch `V` and `P(h | V)`. Negative phase: Gibbs samples `Ṽ` (chains
@@ -26,6 +27,8 @@ use rand_distr::{Distribution, Normal};
 
 use crate::binarize::{base_rate_biases, column_means};
 use crate::gibbs::{Params, sample_in_place};
+use crate::pseudo::pseudo_log_likelihood;
+use crate::tempering::TemperedChains;
 use crate::{Algorithm, RbmError, RbmTrainConfig};
 use whac_eval::matmul::{MatRef, matmul};
 
@@ -65,6 +68,9 @@ pub enum Negative<'a> {
     FromData,
     /// PCD: these chains, advanced in place.
     Persistent(&'a mut PersistentChains),
+    /// Parallel tempering: these chain sets, advanced and swapped in place; the `β = 1` chains
+    /// are the samples.
+    Tempered(&'a mut TemperedChains),
 }
 
 /// What one update measured.
@@ -75,14 +81,37 @@ pub struct StepStats {
 }
 
 /// One epoch's line of progress.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EpochReport {
     /// 1-based epoch.
     pub epoch: usize,
     /// Mean of [`StepStats::reconstruction_error`] over the epoch's updates.
     pub reconstruction_error: f64,
+    /// scikit-learn's pseudo-log-likelihood ([`crate::pseudo_log_likelihood`]) of the first
+    /// (up to) 1000 training images at the end of the epoch.
+    pub pseudo_log_likelihood: f64,
+    /// The learning rate of the epoch's last update.
+    pub learning_rate: f64,
+    /// Parallel tempering: accepted / proposed swaps of each neighbouring pair of temperatures
+    /// over the epoch (K − 1 values); empty otherwise.
+    pub swap_acceptance: Vec<f64>,
     /// Wall time of the epoch.
     pub seconds: f64,
+}
+
+/// What a caller sees of a training run. `on_step` defaults to nothing; any
+/// `FnMut(&EpochReport)` is an observer of epochs.
+pub trait TrainObserver {
+    /// After update `step` (1-based) of `total`.
+    fn on_step(&mut self, _step: usize, _total: usize, _stats: &StepStats) {}
+    /// After each epoch.
+    fn on_epoch(&mut self, report: &EpochReport);
+}
+
+impl<F: FnMut(&EpochReport)> TrainObserver for F {
+    fn on_epoch(&mut self, report: &EpochReport) {
+        self(report)
+    }
 }
 
 /// A finished training run.
@@ -90,7 +119,8 @@ pub struct EpochReport {
 pub struct Trained {
     /// Final parameters and optimiser state.
     pub state: TrainState,
-    /// PCD's persistent chains (samples of the model), `None` for CD.
+    /// PCD's persistent chains, or parallel tempering's `β = 1` chains (samples of the model);
+    /// `None` for CD.
     pub chains: Option<PersistentChains>,
 }
 
@@ -188,6 +218,13 @@ pub fn update(
             p.gibbs(&mut chains.v, m, k, rng);
             (chains.v.clone(), p.hidden_probs(&chains.v, m), m)
         }
+        Negative::Tempered(chains) => {
+            let m = chains.n;
+            chains.advance(p, k, rng);
+            let v = chains.model_chains().to_vec();
+            let ph = p.hidden_probs(&v, m);
+            (v, ph, m)
+        }
     };
 
     // Centring: the hidden offset follows the data-driven hidden means.
@@ -205,29 +242,20 @@ pub fn update(
         None => (&zeros_d[..], &zeros_j[..]),
     };
 
-    // ∇W = (V − μ)ᵀ(P0 − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m, D × J.
-    let centre = |x: &[f32], off: &[f32], scale: f32| -> Vec<f32> {
-        let cols = off.len();
-        x.chunks(cols)
-            .flat_map(|row| row.iter().zip(off).map(move |(a, o)| (a - o) * scale))
-            .collect()
-    };
+    // ∇W = (V − μ)ᵀ(P0 − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m, D × J, as one gemm over the stacked
+    // rows: Aᵀ B with A = [V − μ; Ṽ − μ] ((n + m) × D), B = [(P0 − λ)/n; −(P̃ − λ)/m].
+    let mut a = Vec::with_capacity((n + m) * d);
+    let mut b = Vec::with_capacity((n + m) * j);
+    centre_into(&mut a, batch, mu, 1.0);
+    centre_into(&mut a, &vn, mu, 1.0);
+    centre_into(&mut b, &ph0, lambda, 1.0 / n as f32);
+    centre_into(&mut b, &phn, lambda, -1.0 / m as f32);
     let mut grad_w = vec![0.0f32; d * j];
-    let a_pos = centre(batch, mu, 1.0);
-    let b_pos = centre(&ph0, lambda, 1.0 / n as f32);
     matmul(
         &mut grad_w,
-        MatRef::row_major(&a_pos, n, d).t(),
-        MatRef::row_major(&b_pos, n, j),
+        MatRef::row_major(&a, n + m, d).t(),
+        MatRef::row_major(&b, n + m, j),
         false,
-    );
-    let a_neg = centre(&vn, mu, 1.0);
-    let b_neg = centre(&phn, lambda, -1.0 / m as f32);
-    matmul(
-        &mut grad_w,
-        MatRef::row_major(&a_neg, m, d).t(),
-        MatRef::row_major(&b_neg, m, j),
-        true,
     );
     let grad_b: Vec<f32> = mean_rows(batch, d)
         .iter()
@@ -261,17 +289,31 @@ pub fn update(
     for (w, vw) in params.w.iter_mut().zip(&velocity.w) {
         *w += vw;
     }
-    for i in 0..d {
-        let row = &velocity.w[i * j..(i + 1) * j];
-        let shift: f32 = row.iter().zip(lambda).map(|(a, l)| a * l).sum();
-        params.b[i] += velocity.b[i] - shift;
+    for (pb, vb) in params.b.iter_mut().zip(&velocity.b) {
+        *pb += vb;
     }
-    for jj in 0..j {
-        let shift: f32 = (0..d).map(|i| velocity.w[i * j + jj] * mu[i]).sum();
-        params.c[jj] += velocity.c[jj] - shift;
+    for (pc, vc) in params.c.iter_mut().zip(&velocity.c) {
+        *pc += vc;
+    }
+    if state.offsets.is_some() {
+        // b −= ΔW λ, c −= ΔWᵀ μ.
+        for i in 0..d {
+            let row = &velocity.w[i * j..(i + 1) * j];
+            params.b[i] -= row.iter().zip(lambda).map(|(a, l)| a * l).sum::<f32>();
+            for (pc, a) in params.c.iter_mut().zip(row) {
+                *pc -= a * mu[i];
+            }
+        }
     }
     StepStats {
         reconstruction_error,
+    }
+}
+
+/// Appends `(x − off) · scale` row by row (rows of `off.len()`) to `out`.
+fn centre_into(out: &mut Vec<f32>, x: &[f32], off: &[f32], scale: f32) {
+    for row in x.chunks(off.len()) {
+        out.extend(row.iter().zip(off).map(|(a, o)| (a - o) * scale));
     }
 }
 
@@ -289,8 +331,10 @@ fn mean_rows(x: &[f32], cols: usize) -> Vec<f32> {
 }
 
 /// Trains an RBM on binary `data` (`n × d`) for `config.epochs` passes over shuffled
-/// mini-batches, calling `on_epoch` after each. PCD's `config.batch_size` chains start at the
-/// first mini-batch of the first shuffle. Same config and data give the same model.
+/// mini-batches, telling `observer` after each update and epoch. PCD's `config.batch_size`
+/// chains (and parallel tempering's, at every temperature) start at the first mini-batch of the
+/// first shuffle. Update `t` of `T` uses the learning rate `η · schedule(t, T)`. Same config and
+/// data give the same model.
 ///
 /// # Errors
 /// [`RbmError::Config`] from [`RbmTrainConfig::check`]; [`RbmError::Data`] for empty data, data
@@ -299,7 +343,7 @@ pub fn train(
     config: &RbmTrainConfig,
     data: &[f32],
     d: usize,
-    on_epoch: &mut dyn FnMut(&EpochReport),
+    observer: &mut dyn TrainObserver,
 ) -> Result<Trained, RbmError> {
     config.check()?;
     if d == 0 || data.is_empty() || !data.len().is_multiple_of(d) {
@@ -317,34 +361,73 @@ pub fn train(
     let mut state = TrainState::init(config, data, d, &mut rng);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
+    let first = gather(data, d, &order[..batch]);
     let mut chains = match config.algorithm {
-        Algorithm::Cd { .. } => None,
-        Algorithm::Pcd { .. } => Some(PersistentChains {
-            v: gather(data, d, &order[..batch]),
-            n: batch,
-        }),
+        Algorithm::Cd { .. } => Chains::None,
+        Algorithm::Pcd { .. } => Chains::Persistent(PersistentChains { v: first, n: batch }),
+        Algorithm::Pt { temperatures, .. } => Chains::Tempered(TemperedChains::new(
+            config.pt_ladder.betas(temperatures, config.pt_min_beta),
+            &first,
+            batch,
+        )),
     };
+    let monitor = &data[..n.min(1000) * d];
+    let per_epoch = n.div_ceil(batch);
+    let total = per_epoch * config.epochs;
+    let mut step = 0usize;
+    let mut step_config = config.clone();
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         order.shuffle(&mut rng);
-        let (mut err, mut steps) = (0.0, 0usize);
+        let mut err = 0.0;
         for idx in order.chunks(batch) {
             let x = gather(data, d, idx);
             let negative = match &mut chains {
-                None => Negative::FromData,
-                Some(c) => Negative::Persistent(c),
+                Chains::None => Negative::FromData,
+                Chains::Persistent(c) => Negative::Persistent(c),
+                Chains::Tempered(c) => Negative::Tempered(c),
             };
-            let stats = update(&mut state, config, &x, idx.len(), negative, &mut rng);
+            step_config.learning_rate =
+                config.learning_rate * config.lr_schedule.factor(step, total);
+            let stats = update(&mut state, &step_config, &x, idx.len(), negative, &mut rng);
             err += stats.reconstruction_error;
-            steps += 1;
+            step += 1;
+            observer.on_step(step, total, &stats);
         }
-        on_epoch(&EpochReport {
+        let swap_acceptance = match &mut chains {
+            Chains::Tempered(c) => {
+                let rates = c.acceptance_rates();
+                c.reset_statistics();
+                rates
+            }
+            _ => Vec::new(),
+        };
+        let pseudo = pseudo_log_likelihood(&state.params, monitor, config.seed ^ epoch as u64);
+        observer.on_epoch(&EpochReport {
             epoch,
-            reconstruction_error: err / steps as f64,
+            reconstruction_error: err / per_epoch as f64,
+            pseudo_log_likelihood: pseudo,
+            learning_rate: step_config.learning_rate,
+            swap_acceptance,
             seconds: start.elapsed().as_secs_f64(),
         });
     }
+    let chains = match chains {
+        Chains::None => None,
+        Chains::Persistent(c) => Some(c),
+        Chains::Tempered(c) => Some(PersistentChains {
+            v: c.model_chains().to_vec(),
+            n: c.n,
+        }),
+    };
     Ok(Trained { state, chains })
+}
+
+/// The negative phase's state across updates.
+enum Chains {
+    None,
+    Persistent(PersistentChains),
+    Tempered(TemperedChains),
 }
 
 /// Rows `idx` of row-major `data` (rows of `d`).
@@ -642,7 +725,7 @@ mod tests {
             let init =
                 TrainState::init(&cfg, &train_x, d, &mut Xoshiro256PlusPlus::seed_from_u64(0));
             let mut errors = Vec::new();
-            let trained = train(&cfg, &train_x, d, &mut |r| {
+            let trained = train(&cfg, &train_x, d, &mut |r: &EpochReport| {
                 errors.push(r.reconstruction_error)
             })
             .unwrap();
@@ -653,8 +736,102 @@ mod tests {
                 algorithm.label()
             );
             assert!(errors.last() < errors.first(), "{errors:?}");
-            let again = train(&cfg, &train_x, d, &mut |_| {}).unwrap();
+            let again = train(&cfg, &train_x, d, &mut |_: &EpochReport| {}).unwrap();
             assert_eq!(again.state, trained.state);
         }
+    }
+
+    fn digits_binary() -> (Vec<f32>, usize) {
+        let split = whac_data::digits().unwrap();
+        let d = split.train.dim();
+        let x = crate::binarize(&split.train.pixels, d, crate::Binarization::Threshold, 0);
+        (x[..300 * d].to_vec(), d)
+    }
+
+    #[test]
+    fn parallel_tempering_with_one_temperature_is_pcd() {
+        let (x, d) = digits_binary();
+        let base = RbmTrainConfig {
+            hidden: 6,
+            algorithm: Algorithm::Pcd { k: 2 },
+            learning_rate: 0.05,
+            momentum: 0.5,
+            batch_size: 32,
+            epochs: 2,
+            ..Default::default()
+        };
+        let pt = RbmTrainConfig {
+            algorithm: Algorithm::Pt {
+                k: 2,
+                temperatures: 1,
+            },
+            ..base.clone()
+        };
+        let mut reports = Vec::new();
+        let a = train(&base, &x, d, &mut |_: &EpochReport| {}).unwrap();
+        let b = train(&pt, &x, d, &mut |r: &EpochReport| reports.push(r.clone())).unwrap();
+        assert_eq!(a.state, b.state);
+        assert_eq!(a.chains, b.chains);
+        assert!(reports.iter().all(|r| r.swap_acceptance.is_empty()));
+        // More temperatures change the run and report K − 1 acceptance rates in [0, 1].
+        let pt4 = RbmTrainConfig {
+            algorithm: Algorithm::Pt {
+                k: 2,
+                temperatures: 4,
+            },
+            ..base.clone()
+        };
+        let mut rates = Vec::new();
+        let c = train(&pt4, &x, d, &mut |r: &EpochReport| {
+            rates.push(r.swap_acceptance.clone())
+        })
+        .unwrap();
+        assert_ne!(c.state, a.state);
+        for r in &rates {
+            assert_eq!(r.len(), 3);
+            assert!(r.iter().all(|a| (0.0..=1.0).contains(a)), "{r:?}");
+        }
+        assert!(rates.iter().flatten().any(|&a| a > 0.0), "{rates:?}");
+    }
+
+    /// The schedule reaches the updates: the last update's rate is `η (1 − (T − 1)/T)` for the
+    /// linear schedule, and a different schedule gives a different model.
+    #[test]
+    fn learning_rate_schedule_reaches_the_updates() {
+        let (x, d) = digits_binary();
+        let cfg = |lr_schedule| RbmTrainConfig {
+            hidden: 4,
+            algorithm: Algorithm::Cd { k: 1 },
+            learning_rate: 0.1,
+            lr_schedule,
+            batch_size: 100,
+            epochs: 2,
+            ..Default::default()
+        };
+        let mut last = Vec::new();
+        let lin = train(
+            &cfg(crate::LrSchedule::Linear),
+            &x,
+            d,
+            &mut |r: &EpochReport| last.push(r.learning_rate),
+        )
+        .unwrap();
+        // 300 images in batches of 100: T = 6 updates.
+        assert!(
+            (last[1] - 0.1 * (1.0 - 5.0 / 6.0)).abs() < 1e-12,
+            "{last:?}"
+        );
+        assert!(
+            (last[0] - 0.1 * (1.0 - 2.0 / 6.0)).abs() < 1e-12,
+            "{last:?}"
+        );
+        let constant = train(
+            &cfg(crate::LrSchedule::Constant),
+            &x,
+            d,
+            &mut |_: &EpochReport| {},
+        )
+        .unwrap();
+        assert_ne!(lin.state.params, constant.state.params);
     }
 }

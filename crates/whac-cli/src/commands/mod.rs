@@ -5,6 +5,8 @@ pub mod bench;
 pub mod embed;
 pub mod eval;
 pub mod rbm;
+pub mod rbm_bench;
+pub mod rbm_progress;
 pub mod run_loader;
 pub mod table;
 pub mod train;

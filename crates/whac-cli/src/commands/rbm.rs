@@ -1,22 +1,26 @@
-//! `whac rbm train | eval | sample`: the classical Bernoulli RBM toolkit (crate `whac-rbm`).
+//! `whac rbm train | eval | sample | bench`: the classical Bernoulli RBM toolkit (crate
+//! `whac-rbm`).
 //!
 //! A run folder holds `config.json` (data and resolved training settings), `metrics.jsonl` (one
-//! line per epoch), `model.safetensors` (`W` D×J, `b` D, `c` J, f32), `filters.png`,
+//! line per epoch: reconstruction error, pseudo-log-likelihood, learning rate, swap acceptance
+//! for PT, seconds), `model.safetensors` (`W` D×J, `b` D, `c` J, f32), `filters.png`,
 //! `samples.png`, and after `eval`, `eval.json`.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use whac_data::{DataSpec, ImageSet};
 use whac_rbm::{
-    AisConfig, Algorithm, Binarization, MAX_ENUMERATED_UNITS, Params, RbmTrainConfig, ais,
-    base_rate_biases, binarize, exact_log_z, filters, load_safetensors, mean_log_likelihood,
-    save_grid_png, save_safetensors, train,
+    AisConfig, Algorithm, Binarization, Ladder, LrSchedule, MAX_ENUMERATED_UNITS, Params,
+    RbmTrainConfig, ais, base_rate_biases, binarize, exact_log_z, filters, load_safetensors,
+    mean_log_likelihood, pseudo_log_likelihood, save_grid_png, save_safetensors, train,
 };
+
+use super::rbm_bench::{RbmBenchArgs, run_bench};
+use super::rbm_progress::RbmProgress;
 
 /// `whac rbm …`
 #[derive(Args, Debug)]
@@ -33,12 +37,29 @@ pub enum RbmCommand {
     Eval(RbmEvalArgs),
     /// Draw samples from a trained RBM by Gibbs sampling; write a PNG grid.
     Sample(RbmSampleArgs),
+    /// Time the training update (default: CD-1, 784×500, batch 256) on random binary data.
+    Bench(RbmBenchArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum AlgoArg {
     Cd,
     Pcd,
+    /// Parallel tempering.
+    Pt,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LadderArg {
+    Geometric,
+    Linear,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LrScheduleArg {
+    Constant,
+    Linear,
+    Cosine,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -61,12 +82,21 @@ pub struct RbmTrainArgs {
     /// Hidden units J.
     #[arg(long, default_value_t = 16)]
     pub hidden: usize,
-    /// Negative phase: contrastive divergence or persistent CD.
+    /// Negative phase: contrastive divergence, persistent CD, or parallel tempering.
     #[arg(long, value_enum, default_value = "pcd")]
     pub algo: AlgoArg,
-    /// Gibbs sweeps per update.
+    /// Gibbs sweeps per update (at every temperature for PT).
     #[arg(long, default_value_t = 1)]
     pub k: usize,
+    /// Parallel tempering: number of temperatures K (default 10; only with --algo pt).
+    #[arg(long)]
+    pub temperatures: Option<usize>,
+    /// Parallel tempering: spacing of the inverse temperatures from 1 down to --pt-min-beta.
+    #[arg(long, value_enum, default_value = "geometric")]
+    pub pt_ladder: LadderArg,
+    /// Parallel tempering: the smallest inverse temperature.
+    #[arg(long, default_value_t = 0.1)]
+    pub pt_min_beta: f64,
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
     /// Mini-batch size.
@@ -75,6 +105,9 @@ pub struct RbmTrainArgs {
     /// Learning rate.
     #[arg(long, default_value_t = 0.01)]
     pub lr: f64,
+    /// Learning rate over the run: constant, linear decay to 0, or cosine decay to 0.
+    #[arg(long, value_enum, default_value = "constant")]
+    pub lr_schedule: LrScheduleArg,
     #[arg(long, default_value_t = 0.0)]
     pub momentum: f64,
     /// L2 penalty on W.
@@ -146,6 +179,7 @@ pub fn run(args: RbmArgs) -> Result<ExitCode> {
         RbmCommand::Train(a) => run_train(a),
         RbmCommand::Eval(a) => run_eval(a),
         RbmCommand::Sample(a) => run_sample(a),
+        RbmCommand::Bench(a) => run_bench(a),
     }
 }
 
@@ -168,13 +202,30 @@ fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 
 fn run_train(a: RbmTrainArgs) -> Result<ExitCode> {
     let data: DataSpec = a.data.parse().context("--data")?;
+    if a.temperatures.is_some() && !matches!(a.algo, AlgoArg::Pt) {
+        bail!("--temperatures: only parallel tempering has temperatures; expected --algo pt");
+    }
     let config = RbmTrainConfig {
         hidden: a.hidden,
         algorithm: match a.algo {
             AlgoArg::Cd => Algorithm::Cd { k: a.k },
             AlgoArg::Pcd => Algorithm::Pcd { k: a.k },
+            AlgoArg::Pt => Algorithm::Pt {
+                k: a.k,
+                temperatures: a.temperatures.unwrap_or(10),
+            },
         },
         learning_rate: a.lr,
+        lr_schedule: match a.lr_schedule {
+            LrScheduleArg::Constant => LrSchedule::Constant,
+            LrScheduleArg::Linear => LrSchedule::Linear,
+            LrScheduleArg::Cosine => LrSchedule::Cosine,
+        },
+        pt_ladder: match a.pt_ladder {
+            LadderArg::Geometric => Ladder::Geometric,
+            LadderArg::Linear => Ladder::Linear,
+        },
+        pt_min_beta: a.pt_min_beta,
         momentum: a.momentum,
         weight_decay: a.weight_decay,
         batch_size: a.batch,
@@ -223,7 +274,7 @@ fn run_train(a: RbmTrainArgs) -> Result<ExitCode> {
     )?;
 
     eprintln!(
-        "rbm: {} ({} train images, D = {d}, binarisation {}), J = {}, {}{}, batch {}, lr {}, {} epochs",
+        "rbm: {} ({} train images, D = {d}, binarisation {}), J = {}, {}{}, batch {}, lr {} ({:?}), {} epochs",
         data,
         split.train.len(),
         config.binarization.label(),
@@ -232,33 +283,31 @@ fn run_train(a: RbmTrainArgs) -> Result<ExitCode> {
         if config.centered { " centred" } else { "" },
         config.batch_size,
         config.learning_rate,
+        config.lr_schedule,
         config.epochs
     );
-    let metrics_path = out.join("metrics.jsonl");
-    let mut metrics = std::io::BufWriter::new(
-        std::fs::File::create(&metrics_path)
-            .with_context(|| format!("{}: cannot create", metrics_path.display()))?,
-    );
-    let mut io_error = None;
-    let start = Instant::now();
-    let trained = train(&config, &train_x, d, &mut |r| {
+    if let Algorithm::Pt { temperatures, .. } = config.algorithm {
         eprintln!(
-            "epoch {:>4}  reconstruction error {:.5}  {:.1} s",
-            r.epoch, r.reconstruction_error, r.seconds
+            "parallel tempering: β = {:?} ({:?} ladder)",
+            config
+                .pt_ladder
+                .betas(temperatures, config.pt_min_beta)
+                .iter()
+                .map(|b| (b * 1e4).round() / 1e4)
+                .collect::<Vec<_>>(),
+            config.pt_ladder
         );
-        let line = serde_json::json!({
-            "epoch": r.epoch,
-            "reconstruction_error": r.reconstruction_error,
-            "seconds": r.seconds,
-        });
-        if let Err(e) = writeln!(metrics, "{line}").and_then(|_| metrics.flush()) {
-            io_error.get_or_insert(e);
-        }
-    })?;
-    let train_seconds = start.elapsed().as_secs_f64();
-    if let Some(e) = io_error {
-        return Err(e).with_context(|| format!("{}: cannot write", metrics_path.display()));
     }
+    let metrics_path = out.join("metrics.jsonl");
+    let metrics = std::fs::File::create(&metrics_path)
+        .with_context(|| format!("{}: cannot create", metrics_path.display()))?;
+    let mut progress = RbmProgress::new(metrics);
+    let start = Instant::now();
+    let trained = train(&config, &train_x, d, &mut progress)?;
+    let train_seconds = start.elapsed().as_secs_f64();
+    progress
+        .finish()
+        .with_context(|| format!("{}: cannot write", metrics_path.display()))?;
     let params = &trained.state.params;
     save_safetensors(params, &out.join("model.safetensors"))?;
     save_grid_png(
@@ -269,7 +318,8 @@ fn run_train(a: RbmTrainArgs) -> Result<ExitCode> {
         w,
         16,
     )?;
-    // PCD's persistent chains are samples of the model; CD has none, so sample afresh.
+    // PCD's persistent chains (PT's β = 1 chains) are samples of the model; CD has none, so
+    // sample afresh.
     let samples = match &trained.chains {
         Some(c) => c.v.clone(),
         None => params.samples_from(&train_x, 100, 1000, config.seed),
@@ -364,6 +414,8 @@ fn run_eval(a: RbmEvalArgs) -> Result<ExitCode> {
     };
     let test_ll = mean_log_likelihood(&rbm, &test_x, log_z);
     let train_ll = mean_log_likelihood(&rbm, &train_x, log_z);
+    let test_pl = pseudo_log_likelihood(&params, &test_x, a.seed);
+    let train_pl = pseudo_log_likelihood(&params, &train_x, a.seed.wrapping_add(1));
     out.insert("log_z".into(), log_z.into());
     out.insert("log_z_stderr".into(), stderr.into());
     out.insert(
@@ -377,6 +429,12 @@ fn run_eval(a: RbmEvalArgs) -> Result<ExitCode> {
     out.insert("binarization".into(), config.binarization.label().into());
     out.insert("test_log_likelihood".into(), test_ll.into());
     out.insert("train_log_likelihood".into(), train_ll.into());
+    out.insert("test_pseudo_log_likelihood".into(), test_pl.into());
+    out.insert("train_pseudo_log_likelihood".into(), train_pl.into());
+    out.insert(
+        "pseudo_log_likelihood_method".into(),
+        "scikit-learn BernoulliRBM.score_samples: D·log σ(F(ṽ) − F(v)), one random unit flipped per image".into(),
+    );
     println!(
         "log Z = {log_z:.4} ± {:.4} (3 s.e., {}); binarisation {}",
         3.0 * stderr,
@@ -387,6 +445,9 @@ fn run_eval(a: RbmEvalArgs) -> Result<ExitCode> {
         config.binarization.label()
     );
     println!("test log-likelihood  {test_ll:.3} nats\ntrain log-likelihood {train_ll:.3} nats");
+    println!(
+        "pseudo-log-likelihood (scikit-learn's, one flipped unit): test {test_pl:.3}, train {train_pl:.3}"
+    );
     if let Some(rev) = reverse {
         let test_rev = mean_log_likelihood(&rbm, &test_x, rev.log_z);
         out.insert("reverse_log_z".into(), rev.log_z.into());

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod embed;
 pub mod eval;
 pub mod rbm;
+pub mod report;
 pub mod run_loader;
 pub mod table;
 pub mod train;

@@ -29,6 +29,9 @@ pub enum Command {
     Bench(crate::commands::bench::BenchArgs),
     /// Tabulate run folders as Markdown: mean ± std over seeds per variant, and each run's command.
     Table(crate::commands::table::TableArgs),
+    /// Write a run's report.html (config, scores, curves, similarity histograms, embedding maps,
+    /// augmentation preview); `whac train` writes it at the end of every run.
+    Report(crate::commands::report::ReportArgs),
 }
 
 #[derive(Args, Debug)]

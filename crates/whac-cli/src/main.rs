@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod config;
 mod progress;
+mod report;
 mod run_dir;
 mod summary;
 
@@ -38,5 +39,6 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Embed(a) => commands::embed::run(a),
         args::Command::Bench(a) => commands::bench::run(a),
         args::Command::Table(a) => commands::table::run(a),
+        args::Command::Report(a) => commands::report::run(a),
     }
 }

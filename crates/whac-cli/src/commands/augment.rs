@@ -177,26 +177,12 @@ fn preview(args: PreviewArgs) -> Result<ExitCode> {
             set.channels
         );
     }
-    let (h, w) = (set.height, set.width);
     let rows = pick_examples(set, args.examples, args.first);
     if rows.is_empty() {
         bail!("{}: the training split is empty", config.data.source);
     }
-    let mut augmented = vec![0.0f32; rows.len() * copies * h * w];
-    augment_batch(&transform, set, &rows, copies, seed, 0, &mut augmented);
-
-    // Stage 3: the grid, [rows, 1 + copies, h, w], magnified.
-    let cols = 1 + copies;
-    let mut grid = Vec::with_capacity(rows.len() * cols * h * w);
-    for (r, &i) in rows.iter().enumerate() {
-        grid.extend_from_slice(set.image(i));
-        grid.extend_from_slice(&augmented[r * copies * h * w..(r + 1) * copies * h * w]);
-    }
-    let k = args.scale.unwrap_or((64 / h.max(w)).max(1));
-    let grid = magnify(&grid, h, w, k);
-    // The error already names the file and its cause: one message, not a chain.
-    whac_rbm::save_grid_png(&tmp, &grid, rows.len() * cols, h * k, w * k, cols)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let k = write_grid_png(set, &transform, &rows, copies, seed, args.scale, &tmp)?;
+    let (h, w) = (set.height, set.width);
     std::fs::rename(&tmp, &out).with_context(|| format!("{}: cannot write", out.display()))?;
     println!(
         "wrote {}: {} examples of {} ({h}x{w}, shown x{k}), the original then {copies} copies (seed {seed})",
@@ -205,6 +191,38 @@ fn preview(args: PreviewArgs) -> Result<ExitCode> {
         config.data.source,
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The preview grid of `rows` of `set` (one row per example: the original, then `copies`
+/// copies drawn by `transform` at epoch 0 with `seed`), magnified `scale` times (default: the
+/// largest integer keeping images <= 64 px), written as a PNG to `path`. Returns the
+/// magnification. Shared by `whac augment preview` and the run report.
+pub fn write_grid_png(
+    set: &ImageSet,
+    transform: &whac_data::Transform,
+    rows: &[usize],
+    copies: usize,
+    seed: u64,
+    scale: Option<usize>,
+    path: &Path,
+) -> Result<usize> {
+    let (h, w) = (set.height, set.width);
+    let mut augmented = vec![0.0f32; rows.len() * copies * h * w];
+    augment_batch(transform, set, rows, copies, seed, 0, &mut augmented);
+
+    // The grid, [rows, 1 + copies, h, w], magnified.
+    let cols = 1 + copies;
+    let mut grid = Vec::with_capacity(rows.len() * cols * h * w);
+    for (r, &i) in rows.iter().enumerate() {
+        grid.extend_from_slice(set.image(i));
+        grid.extend_from_slice(&augmented[r * copies * h * w..(r + 1) * copies * h * w]);
+    }
+    let k = scale.unwrap_or((64 / h.max(w)).max(1));
+    let grid = magnify(&grid, h, w, k);
+    // The error already names the file and its cause: one message, not a chain.
+    whac_rbm::save_grid_png(path, &grid, rows.len() * cols, h * k, w * k, cols)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(k)
 }
 
 /// `--out`'s folder must exist.

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod rbm;
 pub mod rbm_bench;
 pub mod rbm_progress;
+pub mod report;
 pub mod run_loader;
 pub mod table;
 pub mod train;

@@ -180,6 +180,13 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     let json = serde_json::to_string_pretty(&summary).context("internal: summary to JSON")?;
     run_dir.write_atomic("summary.json", json.as_bytes())?;
     println!("{}", summary.human(&run_dir.path));
+    // The run is complete without its report: a failure here is said, not fatal.
+    if let Err(e) = crate::report::write(&run_dir.path) {
+        eprintln!(
+            "whac: warning: report.html not written: {e:#}; retry with: whac report --run {}",
+            run_dir.path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -322,33 +322,13 @@ fn preview_records(
         Dataset::Text(split) => {
             let config: TextTransformConfig = raw_get(raw, "transform", None)?.unwrap_or_default();
             let transform = config.check()?;
-            let rows = pick_by_class(
-                &split
-                    .train
-                    .labels
-                    .iter()
-                    .map(|&l| l as usize)
-                    .collect::<Vec<_>>(),
-                split.classes.len(),
-                args.examples,
-                args.first,
-            );
+            let rows = rows_by_class(&split.train.labels, split.classes.len(), args);
             text_preview(split, &transform, &rows, copies, seed, args.max_tokens)
         }
         Dataset::Table(split) => {
             let config: TableTransformConfig = raw_get(raw, "transform", None)?.unwrap_or_default();
             let transform = config.check()?;
-            let rows = pick_by_class(
-                &split
-                    .train
-                    .labels
-                    .iter()
-                    .map(|&l| l as usize)
-                    .collect::<Vec<_>>(),
-                split.classes.len(),
-                args.examples,
-                args.first,
-            );
+            let rows = rows_by_class(&split.train.labels, split.classes.len(), args);
             table_preview(split, &transform, &rows, copies, seed, args.max_columns)
         }
         Dataset::Images(_) => unreachable!("image specs take the grid path"),
@@ -469,6 +449,13 @@ fn temp_path(out: &Path) -> Result<PathBuf> {
         bail!("--out {}: expected a file name", out.display());
     };
     Ok(out.with_file_name(format!(".{}.tmp", name.to_string_lossy())))
+}
+
+/// The preview's example rows of a text or table split: `args.examples` per class, or the first
+/// ones with `--first`.
+fn rows_by_class(labels: &[u32], classes: usize, args: &PreviewArgs) -> Vec<usize> {
+    let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+    pick_by_class(&labels, classes, args.examples, args.first)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::compatibility::{Compatibility, Model};
 use crate::objective::{Objective, RbmDiagnostics};
 
 /// What the loop trains on.
+#[derive(Clone, Copy)]
 pub struct TrainData<'a> {
     /// The training split (clean images in [0, 1]).
     pub train: &'a ImageSet,
@@ -160,12 +161,7 @@ impl<'a> Setup<'a> {
             objective,
             compatibility,
             config,
-            data: TrainData {
-                train: data.train,
-                transform: data.transform,
-                standardize: data.standardize,
-                heldout: data.heldout,
-            },
+            data: *data,
             plan,
         })
     }

@@ -12,12 +12,14 @@
 //! measures the frozen representation (linear probe, kNN).
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod compatibility;
 pub mod device;
 pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod objective;
+pub mod ops;
 pub mod train;
 
 pub use burn;

@@ -1,12 +1,20 @@
-//! `whac bench augment`: images per second of the MNIST augmentation pipeline (issue 3), one
-//! JSON line, to set beside `bench/augment_torchvision.py` (see `bench/augment.sh`).
+//! `whac bench ...`: one JSON line per measurement, each with a PyTorch script beside it doing the
+//! same work (`bench/compare.sh` runs them interleaved and writes the table of
+//! docs/performance.md):
+//! - `augment`: images per second of the MNIST augmentation pipeline (`bench/augment_torchvision.py`);
+//! - `train-step`: steps per second of the CNN + NT-Xent + Adam step (`bench/train_step_torch.py`);
+//! - `cd-step`: steps per second of the RBM CD-1 update (`bench/rbm_cd1_torch.py`).
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::process::ExitCode;
+use whac::bench::{TrainStepBench, bench_train_step};
+use whac::burn::prelude::Device;
 use whac_data::DataSpec;
 use whac_data::bench::{AugmentBench, bench_augment, mnist_pipeline};
+
+use super::rbm_bench::{RbmBenchArgs, run_bench};
 
 /// `whac bench ...`.
 #[derive(Args, Debug)]
@@ -20,6 +28,28 @@ pub enum BenchCommand {
     /// Images per second of the MNIST pipeline (crop, affine, elastic p=0.3, jitter p=0.8), one
     /// copy per image, every copy materialised; prints one JSON line.
     Augment(AugmentBenchArgs),
+    /// Steps per second of one training step of the MNIST recipe's CNN (two views per example,
+    /// NT-Xent, Adam) on random images; prints one JSON line.
+    TrainStep(TrainStepArgs),
+    /// Steps per second of the RBM CD-k update on random binary data (the same as `whac rbm
+    /// bench`); prints one JSON line.
+    CdStep(RbmBenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrainStepArgs {
+    /// Examples per step (the network sees twice as many views).
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Timed steps per repeat.
+    #[arg(long, default_value_t = 20)]
+    pub steps: usize,
+    /// Untimed steps first.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Repeats; the median rate is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
 }
 
 #[derive(Args, Debug)]
@@ -49,6 +79,8 @@ struct Line<'a> {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::Augment(a) => augment(a),
+        BenchCommand::TrainStep(a) => train_step(a),
+        BenchCommand::CdStep(a) => run_bench(a),
     }
 }
 
@@ -75,5 +107,29 @@ fn augment(args: AugmentBenchArgs) -> Result<ExitCode> {
         "{}",
         serde_json::to_string(&line).context("internal: benchmark to JSON")?
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_step(a: TrainStepArgs) -> Result<ExitCode> {
+    if a.batch < 2 || a.steps == 0 || a.repeats == 0 {
+        anyhow::bail!(
+            "--batch {} --steps {} --repeats {}: expected a batch of at least 2 and at least one step and repeat",
+            a.batch,
+            a.steps,
+            a.repeats
+        );
+    }
+    let settings = TrainStepBench {
+        batch: a.batch,
+        steps: a.steps,
+        warmup: a.warmup,
+        repeats: a.repeats,
+    };
+    let result = bench_train_step(settings, &Device::flex().autodiff());
+    let mut line = serde_json::to_value(&result).context("internal: benchmark to JSON")?;
+    line["impl"] = concat!("whac ", env!("CARGO_PKG_VERSION")).into();
+    line["workload"] = "train_step".into();
+    line["threads"] = rayon::current_num_threads().into();
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,10 @@
 //! The small CNN of the MNIST recipe.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d, Relu};
 use burn::prelude::*;
+
+use crate::ops::{conv_relu, max_pool2};
 
 /// conv 1→c₁ 3×3 + ReLU + max-pool 2, conv c₁→c₂ 3×3 + ReLU + max-pool 2, linear → hidden + ReLU.
 /// Convolutions pad "same", so a 28×28 image gives c₂×7×7 = 3136 features for the linear layer.
@@ -11,7 +12,6 @@ use burn::prelude::*;
 pub struct SmallCnn {
     conv1: Conv2d,
     conv2: Conv2d,
-    pool: MaxPool2d,
     linear: Linear,
     activation: Relu,
 }
@@ -34,7 +34,6 @@ impl SmallCnn {
         Self {
             conv1: conv(1, channels[0]),
             conv2: conv(channels[0], channels[1]),
-            pool: MaxPool2dConfig::new([2, 2]).init(),
             linear: LinearConfig::new(flat, hidden).init(device),
             activation: Relu::new(),
         }
@@ -46,12 +45,10 @@ impl SmallCnn {
     pub fn forward(&self, images: Tensor<3>) -> Tensor<2> {
         let [batch, height, width] = images.dims();
         let x = images.reshape([batch, 1, height, width]);
-        let x = self
-            .pool
-            .forward(self.activation.forward(self.conv1.forward(x))); // [B, c1, H/2, W/2]
-        let x = self
-            .pool
-            .forward(self.activation.forward(self.conv2.forward(x))); // [B, c2, H/4, W/4]
+        // Fused conv + bias + ReLU and the 2 × 2 pool: whac's CPU kernels on flex, burn's ops
+        // on other devices (crate::ops).
+        let x = max_pool2(conv_relu(&self.conv1, x)); // [B, c1, H/2, W/2]
+        let x = max_pool2(conv_relu(&self.conv2, x)); // [B, c2, H/4, W/4]
         let [_, c, h, w] = x.dims();
         let x = x.reshape([batch, c * h * w]);
         self.activation.forward(self.linear.forward(x))

@@ -1,0 +1,108 @@
+//! [`CpuKernels`] under autodiff: the forward on flex, and the backward passes of
+//! [`super::conv`] and [`super::pool`] registered as graph nodes.
+
+use burn::backend::Flex;
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+
+use super::CpuKernels;
+use super::conv::conv_relu_backward;
+use super::flex::{conv_shape, dims4, tensor, values};
+use super::pool::max_pool2_backward;
+
+/// Backward of `conv_same_relu`; state: input, weight, output (for the ReLU mask).
+#[derive(Debug)]
+struct ConvReluBackward;
+
+impl Backward<Flex, 3> for ConvReluBackward {
+    type State = (FlexTensor, FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (x, weight, y) = ops.state;
+        let s = conv_shape(&x, &weight);
+        let g = conv_relu_backward(
+            &values(&x),
+            &values(&weight),
+            &values(&y),
+            &values(&grad),
+            &s,
+            node_x.is_some(),
+        );
+        if let (Some(node), Some(gx)) = (node_x, g.x) {
+            grads.register::<Flex>(node.id, tensor(gx, [s.batch, s.c_in, s.height, s.width]));
+        }
+        if let Some(node) = node_w {
+            let shape = [s.c_out, s.c_in, s.kernel, s.kernel];
+            grads.register::<Flex>(node.id, tensor(g.weight, shape));
+        }
+        if let Some(node) = node_b {
+            grads.register::<Flex>(node.id, tensor(g.bias, [s.c_out]));
+        }
+    }
+}
+
+/// Backward of `max_pool2`; state: input and output.
+#[derive(Debug)]
+struct MaxPool2Backward;
+
+impl Backward<Flex, 1> for MaxPool2Backward {
+    type State = (FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (x, y) = ops.state;
+        if let Some(node) = node_x {
+            let [b, c, h, w] = dims4(&x);
+            let gx = max_pool2_backward(&values(&x), &values(&y), &values(&grad), b * c, h, w);
+            grads.register::<Flex>(node.id, tensor(gx, [b, c, h, w]));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
+    fn conv_same_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        match ConvReluBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let (x, weight) = (x.into_primitive(), weight.into_primitive());
+                let y = Flex::conv_same_relu(x.clone(), weight.clone(), bias.into_primitive());
+                prep.finish((x, weight, y.clone()), y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::conv_same_relu(
+                x.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+            )),
+        }
+    }
+
+    fn max_pool2(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match MaxPool2Backward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let x = x.into_primitive();
+                let y = Flex::max_pool2(x.clone());
+                prep.finish((x, y.clone()), y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::max_pool2(x.into_primitive())),
+        }
+    }
+}

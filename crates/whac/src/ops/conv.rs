@@ -1,0 +1,435 @@
+//! The "same" convolution with bias and ReLU on plain NCHW slices: forward, and the backward pass
+//! (input, weight and bias gradients) in one sweep over the batch.
+//!
+//! Written by hand because burn-flex computes the weight gradient through a generic convolution
+//! whose kernel is the whole feature map, converts layouts serially in the forward pass and runs
+//! ReLU on one thread (DESIGN.md §2, "burn 0.22.1: facts"). Here each image is one im2col + gemm
+//! (`whac_eval::matmul_serial`), images are spread over the rayon pool, and bias, ReLU and its
+//! mask are folded into the passes that already touch the data.
+//!
+//! Stride 1, odd square kernel `K`, zero padding `K / 2` (so the output has the input's size).
+
+use rayon::prelude::*;
+use whac_eval::matmul::{MatRef, matmul_serial};
+
+/// The sizes of one convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvShape {
+    /// Images B.
+    pub batch: usize,
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Height H (input = output).
+    pub height: usize,
+    /// Width W (input = output).
+    pub width: usize,
+    /// Kernel side K (odd).
+    pub kernel: usize,
+}
+
+impl ConvShape {
+    fn plane(&self) -> usize {
+        self.height * self.width
+    }
+    /// Rows of the im2col matrix: `c_in · K²`.
+    fn patch(&self) -> usize {
+        self.c_in * self.kernel * self.kernel
+    }
+    /// Values of one input image.
+    pub fn image_in(&self) -> usize {
+        self.c_in * self.plane()
+    }
+    /// Values of one output image.
+    pub fn image_out(&self) -> usize {
+        self.c_out * self.plane()
+    }
+}
+
+/// Images per parallel task: enough tasks for the pool to balance, few enough that each task's
+/// gemms stay large.
+fn images_per_task(batch: usize) -> usize {
+    batch.div_ceil(4 * rayon::current_num_threads()).max(1)
+}
+
+/// `cols[(c, ky, kx), (y, x)] = image[c, y + ky − K/2, x + kx − K/2]` (0 outside).
+///
+/// # Shapes
+/// - `image`: `[c_in, H, W]`, `cols`: `[c_in · K², H · W]`
+fn im2col(image: &[f32], s: &ConvShape, cols: &mut [f32]) {
+    let (h, w, k) = (s.height, s.width, s.kernel);
+    let pad = k / 2;
+    for c in 0..s.c_in {
+        let plane = &image[c * h * w..(c + 1) * h * w];
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let out = &mut cols[row * h * w..(row + 1) * h * w];
+                for y in 0..h {
+                    let dst = &mut out[y * w..(y + 1) * w];
+                    let sy = y as isize + ky as isize - pad as isize;
+                    if sy < 0 || sy >= h as isize {
+                        dst.fill(0.0);
+                        continue;
+                    }
+                    let src = &plane[sy as usize * w..(sy as usize + 1) * w];
+                    // x + kx − pad in [0, w): x in [pad − kx, w + pad − kx).
+                    let lo = pad.saturating_sub(kx);
+                    let hi = (w + pad).saturating_sub(kx).min(w);
+                    dst[..lo].fill(0.0);
+                    dst[hi..].fill(0.0);
+                    if lo < hi {
+                        dst[lo..hi].copy_from_slice(&src[lo + kx - pad..hi + kx - pad]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col`]: `image[c, y', x'] += Σ cols[(c, ky, kx), (y, x)]` over the
+/// positions that read `(y', x')`.
+///
+/// # Shapes
+/// - `cols`: `[c_in · K², H · W]`, `image`: `[c_in, H, W]` (overwritten)
+fn col2im(cols: &[f32], s: &ConvShape, image: &mut [f32]) {
+    let (h, w, k) = (s.height, s.width, s.kernel);
+    let pad = k / 2;
+    image.fill(0.0);
+    for c in 0..s.c_in {
+        let plane = &mut image[c * h * w..(c + 1) * h * w];
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let src_rows = &cols[row * h * w..(row + 1) * h * w];
+                for y in 0..h {
+                    let sy = y as isize + ky as isize - pad as isize;
+                    if sy < 0 || sy >= h as isize {
+                        continue;
+                    }
+                    let lo = pad.saturating_sub(kx);
+                    let hi = (w + pad).saturating_sub(kx).min(w);
+                    if lo >= hi {
+                        continue;
+                    }
+                    let dst = &mut plane
+                        [sy as usize * w + lo + kx - pad..sy as usize * w + hi + kx - pad];
+                    for (d, v) in dst.iter_mut().zip(&src_rows[y * w + lo..y * w + hi]) {
+                        *d += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `y = relu(conv(x, weight) + bias)`.
+///
+/// # Shapes
+/// - `x`: `[B, c_in, H, W]`, `weight`: `[c_out, c_in, K, K]`, `bias`: `[c_out]` → `[B, c_out, H, W]`
+pub fn conv_relu_forward(x: &[f32], weight: &[f32], bias: &[f32], s: &ConvShape) -> Vec<f32> {
+    assert_eq!(x.len(), s.batch * s.image_in(), "conv input size");
+    assert_eq!(weight.len(), s.c_out * s.patch(), "conv weight size");
+    assert_eq!(bias.len(), s.c_out, "conv bias size");
+    let mut y = vec![0.0f32; s.batch * s.image_out()];
+    let per_task = images_per_task(s.batch);
+    let w_mat = MatRef::row_major(weight, s.c_out, s.patch());
+    y.par_chunks_mut(per_task * s.image_out())
+        .zip(x.par_chunks(per_task * s.image_in()))
+        .for_each_init(
+            || vec![0.0f32; s.patch() * s.plane()],
+            |cols, (y_task, x_task)| {
+                for (y_img, x_img) in y_task
+                    .chunks_mut(s.image_out())
+                    .zip(x_task.chunks(s.image_in()))
+                {
+                    im2col(x_img, s, cols);
+                    matmul_serial(
+                        y_img,
+                        w_mat,
+                        MatRef::row_major(cols, s.patch(), s.plane()),
+                        false,
+                    );
+                    for (plane, b) in y_img.chunks_mut(s.plane()).zip(bias) {
+                        for v in plane {
+                            *v = (*v + b).max(0.0);
+                        }
+                    }
+                }
+            },
+        );
+    y
+}
+
+/// Gradients of [`conv_relu_forward`].
+pub struct ConvGrads {
+    /// `[B, c_in, H, W]`, when asked for.
+    pub x: Option<Vec<f32>>,
+    /// `[c_out, c_in, K, K]`.
+    pub weight: Vec<f32>,
+    /// `[c_out]`.
+    pub bias: Vec<f32>,
+}
+
+/// The backward pass of [`conv_relu_forward`] given its output `y` (for the ReLU mask) and the
+/// gradient `grad` of the loss with respect to `y`. The input gradient is computed only when
+/// `want_x` (the first layer's images need none).
+///
+/// # Shapes
+/// - `x`: `[B, c_in, H, W]`, `weight`: `[c_out, c_in, K, K]`, `y`, `grad`: `[B, c_out, H, W]`
+pub fn conv_relu_backward(
+    x: &[f32],
+    weight: &[f32],
+    y: &[f32],
+    grad: &[f32],
+    s: &ConvShape,
+    want_x: bool,
+) -> ConvGrads {
+    assert_eq!(y.len(), s.batch * s.image_out(), "conv output size");
+    assert_eq!(grad.len(), y.len(), "conv output gradient size");
+    let per_task = images_per_task(s.batch);
+    let (patch, plane) = (s.patch(), s.plane());
+    let w_t = MatRef::row_major(weight, s.c_out, patch).t();
+    let mut gx = if want_x {
+        vec![0.0f32; s.batch * s.image_in()]
+    } else {
+        Vec::new()
+    };
+    // One task per chunk of images; each returns its partial weight and bias gradients.
+    let task = |x_task: &[f32], y_task: &[f32], g_task: &[f32], mut gx_task: Option<&mut [f32]>| {
+        let mut gw = vec![0.0f32; s.c_out * patch];
+        let mut gb = vec![0.0f32; s.c_out];
+        let mut cols = vec![0.0f32; patch * plane];
+        let mut masked = vec![0.0f32; s.image_out()];
+        for (i, ((x_img, y_img), g_img)) in x_task
+            .chunks(s.image_in())
+            .zip(y_task.chunks(s.image_out()))
+            .zip(g_task.chunks(s.image_out()))
+            .enumerate()
+        {
+            for (((m, &yv), &gv), o) in masked
+                .iter_mut()
+                .zip(y_img)
+                .zip(g_img)
+                .zip((0..s.image_out()).map(|j| j / plane))
+            {
+                *m = if yv > 0.0 { gv } else { 0.0 };
+                gb[o] += *m;
+            }
+            let g_mat = MatRef::row_major(&masked, s.c_out, plane);
+            im2col(x_img, s, &mut cols);
+            // gw += g · colsᵀ: [c_out, HW] × [HW, patch].
+            matmul_serial(
+                &mut gw,
+                g_mat,
+                MatRef::row_major(&cols, patch, plane).t(),
+                true,
+            );
+            if let Some(gx_task) = gx_task.as_deref_mut() {
+                // dcols = Wᵀ · g: [patch, c_out] × [c_out, HW], then scattered back.
+                matmul_serial(&mut cols, w_t, g_mat, false);
+                col2im(
+                    &cols,
+                    s,
+                    &mut gx_task[i * s.image_in()..(i + 1) * s.image_in()],
+                );
+            }
+        }
+        (gw, gb)
+    };
+    // Partial sums are collected in task order and added in that order, so the result does not
+    // depend on how rayon split the work (training runs are reproducible bit for bit).
+    let inputs = x
+        .par_chunks(per_task * s.image_in())
+        .zip(y.par_chunks(per_task * s.image_out()))
+        .zip(grad.par_chunks(per_task * s.image_out()));
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = if want_x {
+        inputs
+            .zip(gx.par_chunks_mut(per_task * s.image_in()))
+            .map(|(((xt, yt), gt), gxt)| task(xt, yt, gt, Some(gxt)))
+            .collect()
+    } else {
+        inputs
+            .map(|((xt, yt), gt)| task(xt, yt, gt, None))
+            .collect()
+    };
+    let mut weight_grad = vec![0.0f32; s.c_out * patch];
+    let mut bias_grad = vec![0.0f32; s.c_out];
+    for (gw, gb) in &partials {
+        weight_grad.iter_mut().zip(gw).for_each(|(a, b)| *a += b);
+        bias_grad.iter_mut().zip(gb).for_each(|(a, b)| *a += b);
+    }
+    ConvGrads {
+        x: want_x.then_some(gx),
+        weight: weight_grad,
+        bias: bias_grad,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+            })
+            .collect()
+    }
+
+    /// The convolution written as the definition, one output value at a time.
+    fn naive_pre(x: &[f32], w: &[f32], b: &[f32], s: &ConvShape) -> Vec<f32> {
+        let (h, wd, k) = (s.height as isize, s.width as isize, s.kernel as isize);
+        let pad = k / 2;
+        let mut out = vec![0.0f32; s.batch * s.image_out()];
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for y in 0..h {
+                    for xx in 0..wd {
+                        let mut acc = b[o];
+                        for c in 0..s.c_in {
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    let (sy, sx) = (y + ky - pad, xx + kx - pad);
+                                    if sy < 0 || sy >= h || sx < 0 || sx >= wd {
+                                        continue;
+                                    }
+                                    let xi = ((n * s.c_in + c) as isize * h + sy) * wd + sx;
+                                    let wi = ((o * s.c_in + c) as isize * k + ky) * k + kx;
+                                    acc += x[xi as usize] * w[wi as usize];
+                                }
+                            }
+                        }
+                        out[((n * s.c_out + o) as isize * h * wd + y * wd + xx) as usize] = acc;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    const SHAPES: [ConvShape; 3] = [
+        ConvShape {
+            batch: 3,
+            c_in: 2,
+            c_out: 4,
+            height: 5,
+            width: 6,
+            kernel: 3,
+        },
+        ConvShape {
+            batch: 9,
+            c_in: 1,
+            c_out: 3,
+            height: 4,
+            width: 4,
+            kernel: 3,
+        },
+        ConvShape {
+            batch: 2,
+            c_in: 3,
+            c_out: 2,
+            height: 7,
+            width: 5,
+            kernel: 5,
+        },
+    ];
+
+    #[test]
+    fn forward_matches_the_definition() {
+        for s in SHAPES {
+            let x = values(s.batch * s.image_in(), 1);
+            let w = values(s.c_out * s.patch(), 2);
+            let b = values(s.c_out, 3);
+            let fast = conv_relu_forward(&x, &w, &b, &s);
+            let slow: Vec<f32> = naive_pre(&x, &w, &b, &s)
+                .iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            for (a, e) in fast.iter().zip(&slow) {
+                assert!((a - e).abs() < 1e-5, "{s:?}: {a} vs {e}");
+            }
+            assert!(fast.iter().any(|&v| v == 0.0) && fast.iter().any(|&v| v > 0.0));
+        }
+    }
+
+    /// The gradients of `L = Σ r ⊙ relu(conv(x))` written as the definition: every
+    /// multiply-add of the forward pass sends `r · [pre > 0]` back to its two factors.
+    fn naive_grads(
+        x: &[f32],
+        w: &[f32],
+        b: &[f32],
+        r: &[f32],
+        s: &ConvShape,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let pre = naive_pre(x, w, b, s);
+        let (h, wd, k) = (s.height as isize, s.width as isize, s.kernel as isize);
+        let pad = k / 2;
+        let (mut gx, mut gw, mut gb) = (
+            vec![0.0f32; x.len()],
+            vec![0.0f32; w.len()],
+            vec![0.0f32; b.len()],
+        );
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for y in 0..h {
+                    for xx in 0..wd {
+                        let oi = ((n * s.c_out + o) as isize * h * wd + y * wd + xx) as usize;
+                        let g = if pre[oi] > 0.0 { r[oi] } else { 0.0 };
+                        gb[o] += g;
+                        for c in 0..s.c_in {
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    let (sy, sx) = (y + ky - pad, xx + kx - pad);
+                                    if sy < 0 || sy >= h || sx < 0 || sx >= wd {
+                                        continue;
+                                    }
+                                    let xi =
+                                        (((n * s.c_in + c) as isize * h + sy) * wd + sx) as usize;
+                                    let wi =
+                                        (((o * s.c_in + c) as isize * k + ky) * k + kx) as usize;
+                                    gx[xi] += g * w[wi];
+                                    gw[wi] += g * x[xi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (gx, gw, gb)
+    }
+
+    #[test]
+    fn backward_matches_the_definition() {
+        for s in SHAPES {
+            let x = values(s.batch * s.image_in(), 4);
+            let w = values(s.c_out * s.patch(), 5);
+            let b = values(s.c_out, 6);
+            let r = values(s.batch * s.image_out(), 7);
+            let y = conv_relu_forward(&x, &w, &b, &s);
+            let g = conv_relu_backward(&x, &w, &y, &r, &s, true);
+            let (gx, gw, gb) = naive_grads(&x, &w, &b, &r, &s);
+            for (name, fast, slow) in [
+                ("x", g.x.as_ref().unwrap(), &gx),
+                ("weight", &g.weight, &gw),
+                ("bias", &g.bias, &gb),
+            ] {
+                for (i, (a, e)) in fast.iter().zip(slow).enumerate() {
+                    assert!((a - e).abs() < 1e-4, "{s:?} {name}[{i}]: {a} vs {e}");
+                }
+            }
+            let without = conv_relu_backward(&x, &w, &y, &r, &s, false);
+            assert!(without.x.is_none());
+            assert_eq!(without.weight, g.weight);
+        }
+    }
+}

@@ -208,14 +208,18 @@ pub fn conv_relu_backward(
             .zip(g_task.chunks(s.image_out()))
             .enumerate()
         {
-            for (((m, &yv), &gv), o) in masked
-                .iter_mut()
-                .zip(y_img)
-                .zip(g_img)
-                .zip((0..s.image_out()).map(|j| j / plane))
+            for (((m, y), g), gb) in masked
+                .chunks_mut(plane)
+                .zip(y_img.chunks(plane))
+                .zip(g_img.chunks(plane))
+                .zip(gb.iter_mut())
             {
-                *m = if yv > 0.0 { gv } else { 0.0 };
-                gb[o] += *m;
+                let mut sum = 0.0f32;
+                for ((m, &yv), &gv) in m.iter_mut().zip(y).zip(g) {
+                    *m = if yv > 0.0 { gv } else { 0.0 };
+                    sum += *m;
+                }
+                *gb += sum;
             }
             let g_mat = MatRef::row_major(&masked, s.c_out, plane);
             im2col(x_img, s, &mut cols);

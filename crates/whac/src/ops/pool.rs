@@ -59,19 +59,22 @@ pub fn max_pool2_backward(
         .zip(y.par_chunks(oh * ow).zip(grad.par_chunks(oh * ow)))
         .for_each(|((gplane, plane), (yplane, gout))| {
             for i in 0..oh {
+                let rows = 2 * i * width..(2 * i + 2) * width;
+                let (top, bottom) = plane[rows.clone()].split_at(width);
+                let (gtop, gbottom) = gplane[rows].split_at_mut(width);
+                let (ys, gs) = (&yplane[i * ow..(i + 1) * ow], &gout[i * ow..(i + 1) * ow]);
                 for j in 0..ow {
-                    let m = yplane[i * ow + j];
-                    let window = [
-                        2 * i * width + 2 * j,
-                        2 * i * width + 2 * j + 1,
-                        (2 * i + 1) * width + 2 * j,
-                        (2 * i + 1) * width + 2 * j + 1,
-                    ];
-                    let at = window
-                        .into_iter()
-                        .find(|&k| plane[k] == m)
-                        .unwrap_or(window[0]);
-                    gplane[at] = gout[i * ow + j];
+                    let (m, g) = (ys[j], gs[j]);
+                    let (l, r) = (2 * j, 2 * j + 1);
+                    if top[l] == m {
+                        gtop[l] = g;
+                    } else if top[r] == m {
+                        gtop[r] = g;
+                    } else if bottom[l] == m {
+                        gbottom[l] = g;
+                    } else {
+                        gbottom[r] = g;
+                    }
                 }
             }
         });

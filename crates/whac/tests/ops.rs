@@ -7,7 +7,7 @@ use burn::nn::pool::MaxPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
-use whac::ops::{conv_relu, max_pool2};
+use whac::ops::{conv_relu, conv_relu_pool, max_pool2};
 
 fn assert_close(what: &str, a: Tensor<4>, b: Tensor<4>, tol: f32) {
     assert_eq!(a.dims(), b.dims(), "{what}: shapes");
@@ -29,11 +29,13 @@ fn grads_of(
     conv: &Conv2d,
     x: &Tensor<4>,
     weights: &Tensor<4>,
-    custom: bool,
+    custom: usize,
 ) -> (Tensor<4>, Tensor<4>, Tensor<4>, Tensor<1>) {
     let x = x.clone().require_grad();
-    let y = if custom {
+    let y = if custom == 1 {
         max_pool2(conv_relu(conv, x.clone()))
+    } else if custom == 2 {
+        conv_relu_pool(conv, x.clone())
     } else {
         MaxPool2dConfig::new([2, 2])
             .init()
@@ -64,18 +66,28 @@ fn conv_relu_and_pool_match_burn_in_values_and_gradients() {
         // A loss that weights every output differently, so every gradient entry is exercised.
         let pooled = [5, c_out, side / 2, side / 2];
         let weights = Tensor::<4>::random(pooled, Distribution::Normal(0.0, 1.0), &device);
-        let (y_ref, gx_ref, gw_ref, gb_ref) = grads_of(&conv, &x, &weights, false);
-        let (y, gx, gw, gb) = grads_of(&conv, &x, &weights, true);
-        let what = format!("c_in {c_in} c_out {c_out} side {side} kernel {kernel}");
-        assert_close(&format!("{what}: output"), y, y_ref, 1e-5);
-        assert_close(&format!("{what}: weight gradient"), gw, gw_ref, 1e-4);
-        assert_close(&format!("{what}: input gradient"), gx, gx_ref, 1e-4);
-        assert_close(
-            &format!("{what}: bias gradient"),
-            gb.reshape([1, 1, 1, c_out]),
-            gb_ref.reshape([1, 1, 1, c_out]),
-            1e-4,
-        );
+        let (y_ref, gx_ref, gw_ref, gb_ref) = grads_of(&conv, &x, &weights, 0);
+        // 1: conv + ReLU, then the pool; 2: the fused conv + ReLU + pool.
+        for custom in [1, 2] {
+            let (y, gx, gw, gb) = grads_of(&conv, &x, &weights, custom);
+            let (y_ref, gx_ref, gw_ref, gb_ref) = (
+                y_ref.clone(),
+                gx_ref.clone(),
+                gw_ref.clone(),
+                gb_ref.clone(),
+            );
+            let what =
+                format!("kernels {custom}: c_in {c_in} c_out {c_out} side {side} kernel {kernel}");
+            assert_close(&format!("{what}: output"), y, y_ref, 1e-5);
+            assert_close(&format!("{what}: weight gradient"), gw, gw_ref, 1e-4);
+            assert_close(&format!("{what}: input gradient"), gx, gx_ref, 1e-4);
+            assert_close(
+                &format!("{what}: bias gradient"),
+                gb.reshape([1, 1, 1, c_out]),
+                gb_ref.reshape([1, 1, 1, c_out]),
+                1e-4,
+            );
+        }
     }
 }
 
@@ -90,5 +102,11 @@ fn without_autodiff_the_kernels_match_burn() {
     let expected = MaxPool2dConfig::new([2, 2])
         .init()
         .forward(relu(conv.forward(x.clone())));
-    assert_close("inference", max_pool2(conv_relu(&conv, x)), expected, 1e-5);
+    assert_close(
+        "inference",
+        max_pool2(conv_relu(&conv, x.clone())),
+        expected.clone(),
+        1e-5,
+    );
+    assert_close("inference, fused", conv_relu_pool(&conv, x), expected, 1e-5);
 }

@@ -4,7 +4,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d, Relu};
 use burn::prelude::*;
 
-use crate::ops::{conv_relu, max_pool2};
+use crate::ops::conv_relu_pool;
 
 /// conv 1→c₁ 3×3 + ReLU + max-pool 2, conv c₁→c₂ 3×3 + ReLU + max-pool 2, linear → hidden + ReLU.
 /// Convolutions pad "same", so a 28×28 image gives c₂×7×7 = 3136 features for the linear layer.
@@ -47,8 +47,8 @@ impl SmallCnn {
         let x = images.reshape([batch, 1, height, width]);
         // Fused conv + bias + ReLU and the 2 × 2 pool: whac's CPU kernels on flex, burn's ops
         // on other devices (crate::ops).
-        let x = max_pool2(conv_relu(&self.conv1, x)); // [B, c1, H/2, W/2]
-        let x = max_pool2(conv_relu(&self.conv2, x)); // [B, c2, H/4, W/4]
+        let x = conv_relu_pool(&self.conv1, x); // [B, c1, H/2, W/2]
+        let x = conv_relu_pool(&self.conv2, x); // [B, c2, H/4, W/4]
         let [_, c, h, w] = x.dims();
         let x = x.reshape([batch, c * h * w]);
         self.activation.forward(self.linear.forward(x))

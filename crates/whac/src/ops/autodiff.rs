@@ -11,7 +11,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 
 use super::CpuKernels;
-use super::conv::conv_relu_backward;
+use super::conv::{conv_relu_backward, conv_relu_pool_backward, conv_relu_pool_forward};
 use super::flex::{conv_shape, dims4, tensor, values};
 use super::pool::max_pool2_backward;
 
@@ -31,6 +31,40 @@ impl Backward<Flex, 3> for ConvReluBackward {
             &values(&x),
             &values(&weight),
             &values(&y),
+            &values(&grad),
+            &s,
+            node_x.is_some(),
+        );
+        if let (Some(node), Some(gx)) = (node_x, g.x) {
+            grads.register::<Flex>(node.id, tensor(gx, [s.batch, s.c_in, s.height, s.width]));
+        }
+        if let Some(node) = node_w {
+            let shape = [s.c_out, s.c_in, s.kernel, s.kernel];
+            grads.register::<Flex>(node.id, tensor(g.weight, shape));
+        }
+        if let Some(node) = node_b {
+            grads.register::<Flex>(node.id, tensor(g.bias, [s.c_out]));
+        }
+    }
+}
+
+/// Backward of `conv_same_relu_pool2`; state: input, weight, activation before the pool, output.
+#[derive(Debug)]
+struct ConvReluPoolBackward;
+
+impl Backward<Flex, 3> for ConvReluPoolBackward {
+    type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (x, weight, y, pooled) = ops.state;
+        let s = conv_shape(&x, &weight);
+        let g = conv_relu_pool_backward(
+            &values(&x),
+            &values(&weight),
+            &values(&y),
+            &values(&pooled),
             &values(&grad),
             &s,
             node_x.is_some(),
@@ -84,6 +118,37 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
                 prep.finish((x, weight, y.clone()), y)
             }
             OpsKind::UnTracked(prep) => prep.finish(Flex::conv_same_relu(
+                x.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+            )),
+        }
+    }
+
+    fn conv_same_relu_pool2(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        match ConvReluPoolBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let (x, weight) = (x.into_primitive(), weight.into_primitive());
+                let bias = bias.into_primitive();
+                let s = conv_shape(&x, &weight);
+                let (pooled, y) =
+                    conv_relu_pool_forward(&values(&x), &values(&weight), &values(&bias), &s, true);
+                let y = tensor(
+                    y.expect("kept when asked"),
+                    [s.batch, s.c_out, s.height, s.width],
+                );
+                let pooled = tensor(pooled, [s.batch, s.c_out, s.height / 2, s.width / 2]);
+                prep.finish((x, weight, y, pooled.clone()), pooled)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::conv_same_relu_pool2(
                 x.into_primitive(),
                 weight.into_primitive(),
                 bias.into_primitive(),

@@ -188,6 +188,141 @@ pub fn conv_relu_backward(
 ) -> ConvGrads {
     assert_eq!(y.len(), s.batch * s.image_out(), "conv output size");
     assert_eq!(grad.len(), y.len(), "conv output gradient size");
+    let n_out = s.image_out();
+    backward_from(x, weight, s, want_x, |n, pre| {
+        let (y_img, g_img) = (
+            &y[n * n_out..(n + 1) * n_out],
+            &grad[n * n_out..(n + 1) * n_out],
+        );
+        for ((p, &yv), &gv) in pre.iter_mut().zip(y_img).zip(g_img) {
+            *p = if yv > 0.0 { gv } else { 0.0 };
+        }
+    })
+}
+
+/// `max_pool2(relu(conv(x, weight) + bias))` in one pass: the full-size activation lives only
+/// in a per-thread buffer unless `keep` asks for it (autodiff needs it for the backward pass).
+///
+/// # Shapes
+/// - `x`: `[B, c_in, H, W]`, `weight`: `[c_out, c_in, K, K]`, `bias`: `[c_out]`
+/// - returns the pooled `[B, c_out, H/2, W/2]` and, with `keep`, the activation `[B, c_out, H, W]`
+pub fn conv_relu_pool_forward(
+    x: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+    s: &ConvShape,
+    keep: bool,
+) -> (Vec<f32>, Option<Vec<f32>>) {
+    let (oh, ow) = (s.height / 2, s.width / 2);
+    let pooled_img = s.c_out * oh * ow;
+    if keep {
+        let y = conv_relu_forward(x, weight, bias, s);
+        let pooled = super::pool::max_pool2_forward(&y, s.batch * s.c_out, s.height, s.width);
+        return (pooled, Some(y));
+    }
+    assert_eq!(x.len(), s.batch * s.image_in(), "conv input size");
+    let mut pooled = vec![0.0f32; s.batch * pooled_img];
+    if pooled_img == 0 {
+        return (pooled, None);
+    }
+    let per_task = images_per_task(s.batch);
+    let w_mat = MatRef::row_major(weight, s.c_out, s.patch());
+    pooled
+        .par_chunks_mut(per_task * pooled_img)
+        .zip(x.par_chunks(per_task * s.image_in()))
+        .for_each_init(
+            || {
+                (
+                    vec![0.0f32; s.patch() * s.plane()],
+                    vec![0.0f32; s.image_out()],
+                )
+            },
+            |(cols, y_img), (p_task, x_task)| {
+                for (p_img, x_img) in p_task
+                    .chunks_mut(pooled_img)
+                    .zip(x_task.chunks(s.image_in()))
+                {
+                    im2col(x_img, s, cols);
+                    let cols = MatRef::row_major(cols, s.patch(), s.plane());
+                    matmul_serial(y_img, w_mat, cols, false);
+                    for (plane, b) in y_img.chunks_mut(s.plane()).zip(bias) {
+                        for v in plane {
+                            *v = (*v + b).max(0.0);
+                        }
+                    }
+                    super::pool::max_pool2_into(y_img, p_img, s.height, s.width);
+                }
+            },
+        );
+    (pooled, None)
+}
+
+/// The backward pass of [`conv_relu_pool_forward`]: each pooled gradient goes to the first
+/// position of its window holding the maximum, if that maximum is positive (else ReLU stops it).
+///
+/// # Shapes
+/// - `x`: `[B, c_in, H, W]`, `weight`: `[c_out, c_in, K, K]`, `y`: `[B, c_out, H, W]`,
+///   `pooled`, `grad`: `[B, c_out, H/2, W/2]`
+pub fn conv_relu_pool_backward(
+    x: &[f32],
+    weight: &[f32],
+    y: &[f32],
+    pooled: &[f32],
+    grad: &[f32],
+    s: &ConvShape,
+    want_x: bool,
+) -> ConvGrads {
+    let (h, w) = (s.height, s.width);
+    let (oh, ow) = (h / 2, w / 2);
+    let pooled_img = s.c_out * oh * ow;
+    assert_eq!(y.len(), s.batch * s.image_out(), "conv output size");
+    assert_eq!(pooled.len(), s.batch * pooled_img, "pooled size");
+    assert_eq!(grad.len(), pooled.len(), "pooled gradient size");
+    backward_from(x, weight, s, want_x, |n, pre| {
+        pre.fill(0.0);
+        for c in 0..s.c_out {
+            let plane = &y[(n * s.c_out + c) * h * w..(n * s.c_out + c + 1) * h * w];
+            let gplane = &mut pre[c * h * w..(c + 1) * h * w];
+            let at = (n * s.c_out + c) * oh * ow;
+            let (ys, gs) = (&pooled[at..at + oh * ow], &grad[at..at + oh * ow]);
+            for i in 0..oh {
+                let base = 2 * i * w;
+                for j in 0..ow {
+                    let m = ys[i * ow + j];
+                    if m <= 0.0 {
+                        continue;
+                    }
+                    let g = gs[i * ow + j];
+                    let k = base + 2 * j;
+                    let k = if plane[k] == m {
+                        k
+                    } else if plane[k + 1] == m {
+                        k + 1
+                    } else if plane[k + w] == m {
+                        k + w
+                    } else {
+                        k + w + 1
+                    };
+                    gplane[k] = g;
+                }
+            }
+        }
+    })
+}
+
+/// The shared backward pass: `pre_grad(n, pre)` writes image `n`'s gradient with respect to the
+/// pre-activation (`[c_out, H · W]`, ReLU mask applied); from it come the bias gradient (its
+/// sum per channel), the weight gradient (`pre · colsᵀ`) and, with `want_x`, the input gradient
+/// (`col2im(Wᵀ · pre)`).
+fn backward_from(
+    x: &[f32],
+    weight: &[f32],
+    s: &ConvShape,
+    want_x: bool,
+    pre_grad: impl Fn(usize, &mut [f32]) + Sync,
+) -> ConvGrads {
+    assert_eq!(x.len(), s.batch * s.image_in(), "conv input size");
+    assert_eq!(weight.len(), s.c_out * s.patch(), "conv weight size");
     let per_task = images_per_task(s.batch);
     let (patch, plane) = (s.patch(), s.plane());
     let w_t = MatRef::row_major(weight, s.c_out, patch).t();
@@ -197,31 +332,17 @@ pub fn conv_relu_backward(
         Vec::new()
     };
     // One task per chunk of images; each returns its partial weight and bias gradients.
-    let task = |x_task: &[f32], y_task: &[f32], g_task: &[f32], mut gx_task: Option<&mut [f32]>| {
+    let task = |t: usize, x_task: &[f32], mut gx_task: Option<&mut [f32]>| {
         let mut gw = vec![0.0f32; s.c_out * patch];
         let mut gb = vec![0.0f32; s.c_out];
         let mut cols = vec![0.0f32; patch * plane];
-        let mut masked = vec![0.0f32; s.image_out()];
-        for (i, ((x_img, y_img), g_img)) in x_task
-            .chunks(s.image_in())
-            .zip(y_task.chunks(s.image_out()))
-            .zip(g_task.chunks(s.image_out()))
-            .enumerate()
-        {
-            for (((m, y), g), gb) in masked
-                .chunks_mut(plane)
-                .zip(y_img.chunks(plane))
-                .zip(g_img.chunks(plane))
-                .zip(gb.iter_mut())
-            {
-                let mut sum = 0.0f32;
-                for ((m, &yv), &gv) in m.iter_mut().zip(y).zip(g) {
-                    *m = if yv > 0.0 { gv } else { 0.0 };
-                    sum += *m;
-                }
-                *gb += sum;
+        let mut pre = vec![0.0f32; s.image_out()];
+        for (i, x_img) in x_task.chunks(s.image_in()).enumerate() {
+            pre_grad(t * per_task + i, &mut pre);
+            for (p, gb) in pre.chunks(plane).zip(gb.iter_mut()) {
+                *gb += p.iter().sum::<f32>();
             }
-            let g_mat = MatRef::row_major(&masked, s.c_out, plane);
+            let g_mat = MatRef::row_major(&pre, s.c_out, plane);
             im2col(x_img, s, &mut cols);
             // gw += g · colsᵀ: [c_out, HW] × [HW, patch].
             matmul_serial(
@@ -244,19 +365,14 @@ pub fn conv_relu_backward(
     };
     // Partial sums are collected in task order and added in that order, so the result does not
     // depend on how rayon split the work (training runs are reproducible bit for bit).
-    let inputs = x
-        .par_chunks(per_task * s.image_in())
-        .zip(y.par_chunks(per_task * s.image_out()))
-        .zip(grad.par_chunks(per_task * s.image_out()));
+    let inputs = x.par_chunks(per_task * s.image_in()).enumerate();
     let partials: Vec<(Vec<f32>, Vec<f32>)> = if want_x {
         inputs
             .zip(gx.par_chunks_mut(per_task * s.image_in()))
-            .map(|(((xt, yt), gt), gxt)| task(xt, yt, gt, Some(gxt)))
+            .map(|((t, xt), gxt)| task(t, xt, Some(gxt)))
             .collect()
     } else {
-        inputs
-            .map(|((xt, yt), gt)| task(xt, yt, gt, None))
-            .collect()
+        inputs.map(|(t, xt)| task(t, xt, None)).collect()
     };
     let mut weight_grad = vec![0.0f32; s.c_out * patch];
     let mut bias_grad = vec![0.0f32; s.c_out];
@@ -429,6 +545,31 @@ mod tests {
             ] {
                 for (i, (a, e)) in fast.iter().zip(slow).enumerate() {
                     assert!((a - e).abs() < 1e-4, "{s:?} {name}[{i}]: {a} vs {e}");
+                }
+            }
+            // The fused conv + ReLU + pool against conv + ReLU followed by the pool.
+            let (pooled, kept) = conv_relu_pool_forward(&x, &w, &b, &s, true);
+            let (pooled_only, none) = conv_relu_pool_forward(&x, &w, &b, &s, false);
+            assert!(none.is_none());
+            assert_eq!(pooled, pooled_only);
+            assert_eq!(kept.as_deref(), Some(&y[..]));
+            let planes = s.batch * s.c_out;
+            assert_eq!(
+                pooled,
+                super::super::pool::max_pool2_forward(&y, planes, s.height, s.width)
+            );
+            let r2 = values(pooled.len(), 8);
+            let fused = conv_relu_pool_backward(&x, &w, &y, &pooled, &r2, &s, true);
+            let dense =
+                super::super::pool::max_pool2_backward(&y, &pooled, &r2, planes, s.height, s.width);
+            let composed = conv_relu_backward(&x, &w, &y, &dense, &s, true);
+            for (name, a, e) in [
+                ("x", fused.x.as_ref().unwrap(), composed.x.as_ref().unwrap()),
+                ("weight", &fused.weight, &composed.weight),
+                ("bias", &fused.bias, &composed.bias),
+            ] {
+                for (i, (a, e)) in a.iter().zip(e).enumerate() {
+                    assert!((a - e).abs() < 1e-5, "{s:?} fused {name}[{i}]: {a} vs {e}");
                 }
             }
             let without = conv_relu_backward(&x, &w, &y, &r, &s, false);

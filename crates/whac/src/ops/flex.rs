@@ -6,7 +6,7 @@ use burn::backend::{DType, Flex};
 use burn::tensor::{Shape, TensorData};
 
 use super::CpuKernels;
-use super::conv::{ConvShape, conv_relu_forward};
+use super::conv::{ConvShape, conv_relu_forward, conv_relu_pool_forward};
 use super::pool::max_pool2_forward;
 
 /// The values of `t` as contiguous f32, copied only when the layout requires it.
@@ -62,6 +62,13 @@ impl CpuKernels for Flex {
         let s = conv_shape(&x, &weight);
         let y = conv_relu_forward(&values(&x), &values(&weight), &values(&bias), &s);
         tensor(y, [s.batch, s.c_out, s.height, s.width])
+    }
+
+    fn conv_same_relu_pool2(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        let s = conv_shape(&x, &weight);
+        let (pooled, _) =
+            conv_relu_pool_forward(&values(&x), &values(&weight), &values(&bias), &s, false);
+        tensor(pooled, [s.batch, s.c_out, s.height / 2, s.width / 2])
     }
 
     fn max_pool2(x: FlexTensor) -> FlexTensor {

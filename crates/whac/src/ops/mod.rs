@@ -1,8 +1,8 @@
 //! Faster CPU kernels for the CNN's hot layers, plugged into burn through `#[backend_extension]`
-//! (DESIGN.md §2): a "same" convolution fused with bias and ReLU, and 2 × 2 max-pooling, each
-//! with a hand-written backward pass for autodiff.
+//! (DESIGN.md §2): a "same" convolution fused with bias and ReLU (and optionally the 2 × 2
+//! max-pool after it), and 2 × 2 max-pooling, each with a hand-written backward pass for autodiff.
 //!
-//! Model code calls [`conv_relu`] and [`max_pool2`], which take the extension on the `flex`
+//! Model code calls [`conv_relu`], [`conv_relu_pool`] and [`max_pool2`], which take the extension on the `flex`
 //! device (with or without autodiff) and burn's own ops everywhere else (CUDA, wgpu), so the same
 //! model runs on every device. `tests/ops.rs` checks values and gradients against burn's ops.
 
@@ -28,6 +28,16 @@ pub trait CpuKernels: burn::backend::Backend {
     /// - `x`: `[B, c_in, H, W]`, `weight`: `[c_out, c_in, K, K]` (K odd), `bias`: `[c_out]`
     /// - output: `[B, c_out, H, W]`
     fn conv_same_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// `max_pool2(conv_same_relu(x, weight, bias))` in one pass.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, c_in, H, W]` → `[B, c_out, H/2, W/2]`
+    fn conv_same_relu_pool2(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
@@ -79,6 +89,24 @@ pub fn conv_relu(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     }
     let bias = conv.bias.as_ref().expect("fusable checked the bias").val();
     let out = <Dispatch as CpuKernels>::conv_same_relu(
+        x.into_dispatch(),
+        conv.weight.val().into_dispatch(),
+        bias.into_dispatch(),
+    );
+    Tensor::from_dispatch(out)
+}
+
+/// `max_pool2(relu(conv(x)))` with stride 2: one fused kernel on flex for the convolutions
+/// [`conv_relu`] covers, burn's ops otherwise.
+///
+/// # Shapes
+/// - `x`: `[B, c_in, H, W]` → `[B, c_out, H/2, W/2]`
+pub fn conv_relu_pool(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if !(on_flex(&x.device()) && fusable(conv)) {
+        return max_pool2(relu(conv.forward(x)));
+    }
+    let bias = conv.bias.as_ref().expect("fusable checked the bias").val();
+    let out = <Dispatch as CpuKernels>::conv_same_relu_pool2(
         x.into_dispatch(),
         conv.weight.val().into_dispatch(),
         bias.into_dispatch(),

@@ -19,19 +19,42 @@ pub fn max_pool2_forward(x: &[f32], planes: usize, height: usize, width: usize) 
     }
     y.par_chunks_mut(oh * ow)
         .zip(x.par_chunks(height * width))
-        .for_each(|(out, plane)| {
-            for i in 0..oh {
-                let top = &plane[2 * i * width..(2 * i + 1) * width];
-                let bottom = &plane[(2 * i + 1) * width..(2 * i + 2) * width];
-                for (j, o) in out[i * ow..(i + 1) * ow].iter_mut().enumerate() {
-                    *o = top[2 * j]
-                        .max(top[2 * j + 1])
-                        .max(bottom[2 * j])
-                        .max(bottom[2 * j + 1]);
-                }
-            }
-        });
+        .for_each(|(out, plane)| pool_plane(plane, out, width));
     y
+}
+
+/// [`max_pool2_forward`] on the calling thread, into `out` (inside an outer parallel loop).
+///
+/// # Shapes
+/// - `x`: `[planes, H, W]`, `out`: `[planes, H/2, W/2]`
+pub fn max_pool2_into(x: &[f32], out: &mut [f32], height: usize, width: usize) {
+    let (oh, ow) = (height / 2, width / 2);
+    if oh == 0 || ow == 0 {
+        return;
+    }
+    assert_eq!(
+        x.len() / (height * width),
+        out.len() / (oh * ow),
+        "max-pool planes"
+    );
+    for (o, plane) in out.chunks_mut(oh * ow).zip(x.chunks(height * width)) {
+        pool_plane(plane, o, width);
+    }
+}
+
+/// One plane `[H, W]` pooled into `out` `[H/2, W/2]`.
+fn pool_plane(plane: &[f32], out: &mut [f32], width: usize) {
+    let ow = width / 2;
+    for (i, row) in out.chunks_mut(ow).enumerate() {
+        let top = &plane[2 * i * width..(2 * i + 1) * width];
+        let bottom = &plane[(2 * i + 1) * width..(2 * i + 2) * width];
+        for (j, o) in row.iter_mut().enumerate() {
+            *o = top[2 * j]
+                .max(top[2 * j + 1])
+                .max(bottom[2 * j])
+                .max(bottom[2 * j + 1]);
+        }
+    }
 }
 
 /// The gradient of [`max_pool2_forward`]: each window's gradient goes to the first position (in

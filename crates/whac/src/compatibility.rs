@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::WhacError;
 use crate::encoder::{Encoder, EncoderConfig};
+use crate::input::{Input, InputShape};
 
 /// How two projected embeddings are compared.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -152,16 +153,15 @@ pub struct Model {
 }
 
 impl Model {
-    /// Builds encoder and head for `height × width` images.
+    /// Builds encoder and head for examples of `shape` (the encoder checked against it).
     pub fn new(
         encoder: &EncoderConfig,
         compatibility: &CompatibilityConfig,
-        height: usize,
-        width: usize,
+        shape: &InputShape,
         device: &Device,
     ) -> Self {
         Self {
-            encoder: encoder.init(height, width, device),
+            encoder: encoder.init(shape, device),
             head: ProjectionHead::new(
                 encoder.representation_dim(),
                 &compatibility.projection,
@@ -173,16 +173,16 @@ impl Model {
     /// The representation `f(x)` that evaluation measures.
     ///
     /// # Shapes
-    /// - `images`: `[batch, height, width]` → `[batch, representation_dim]`
-    pub fn represent(&self, images: Tensor<3>) -> Tensor<2> {
-        self.encoder.forward(images)
+    /// - `input`: `[batch, …]` (see [`Input`]) → `[batch, representation_dim]`
+    pub fn represent(&self, input: Input) -> Tensor<2> {
+        self.encoder.forward(input)
     }
 
     /// The projected embedding `g(f(x))`.
     ///
     /// # Shapes
-    /// - `images`: `[batch, height, width]` → `[batch, projection_dim]`
-    pub fn project(&self, images: Tensor<3>) -> Tensor<2> {
-        self.head.forward(self.encoder.forward(images))
+    /// - `input`: `[batch, …]` (see [`Input`]) → `[batch, projection_dim]`
+    pub fn project(&self, input: Input) -> Tensor<2> {
+        self.head.forward(self.encoder.forward(input))
     }
 }

@@ -17,6 +17,7 @@ pub mod device;
 pub mod encoder;
 pub mod error;
 pub mod eval;
+pub mod input;
 pub mod objective;
 pub mod train;
 

@@ -9,6 +9,14 @@ use whac::train::MomentumModel;
 
 mod common;
 use common::fixture;
+use whac::input::InputShape;
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 fn rows(data: &[f32], d: usize) -> Vec<Vec<f64>> {
     data.chunks(d)
@@ -95,10 +103,7 @@ fn momentum_encoder_moves_by_one_minus_m_towards_the_trained_model() {
     let dev = Device::flex().autodiff();
     let model = Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(),
-        8,
-        8,
-        &dev,
+        &CompatibilityConfig::default(), &DIGITS, &dev,
     );
     let mut slow = MomentumModel::new(&model, 0.9);
     let before = parameters(slow.model());

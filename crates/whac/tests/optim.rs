@@ -7,6 +7,14 @@ use burn::prelude::*;
 use whac::compatibility::{CompatibilityConfig, Model};
 use whac::encoder::EncoderConfig;
 use whac::train::{Optimizer, OptimizerKind, OptimizerSettings, clip_global_norm};
+use whac::input::InputShape;
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 /// Every float parameter: id, rank, values.
 fn parameters(model: &Model) -> Vec<(ParamId, usize, Vec<f32>)> {
@@ -55,10 +63,7 @@ fn model() -> Model {
     device.seed(3);
     Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(),
-        8,
-        8,
-        &device,
+        &CompatibilityConfig::default(), &DIGITS, &device,
     )
 }
 

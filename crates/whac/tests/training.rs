@@ -11,6 +11,16 @@ use whac::train::{
     load_model, resume, save_model,
 };
 use whac_data::TransformConfig;
+use whac_data::Transform;
+use whac::input::Examples;
+use whac::input::InputShape;
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 /// burn draws initial weights from the device's process-wide generator (`Device::seed`), so runs
 /// in concurrent test threads would interleave their draws: trainings here take turns.
@@ -42,7 +52,7 @@ fn train_with(
     };
     let device = Device::flex().autodiff();
     device.seed(seed);
-    let model = Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device);
+    let model = Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device);
     let standardize = Standardize::fit(&split.train);
     let (model, report) = fit(
         model,
@@ -50,11 +60,9 @@ fn train_with(
         compatibility,
         &config,
         TrainData {
-            train: &split.train,
-            transform: &transform,
-            standardize,
-            heldout: Some(&split.test),
-        },
+        train: Examples::images(&split.train, &transform, standardize),
+        heldout: Some(Examples::images(&split.test, &transform, standardize)),
+    },
         &device,
         &mut NullObserver,
     )
@@ -126,8 +134,8 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     assert_eq!(ra.final_loss, rb.final_loss, "same seed, different loss");
     let device = Device::flex();
     let (a, b) = (a.valid(), b.valid());
-    let (ha, dim) = embed(&a, &split.test, standardize, 256, &device);
-    let (hb, _) = embed(&b, &split.test, standardize, 256, &device);
+    let (ha, dim) = embed(&a, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
+    let (hb, _) = embed(&b, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
     assert_eq!(dim, 256);
     assert_eq!(ha, hb);
 
@@ -137,15 +145,12 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     assert!(!dir.path().join("model.safetensors.tmp").exists());
     let mut fresh = Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(),
-        8,
-        8,
-        &device,
+        &CompatibilityConfig::default(), &DIGITS, &device,
     );
-    let (before, _) = embed(&fresh, &split.test, standardize, 256, &device);
+    let (before, _) = embed(&fresh, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
     assert_ne!(before, ha, "a fresh model should differ before loading");
     load_model(&mut fresh, &path).unwrap();
-    let (after, _) = embed(&fresh, &split.test, standardize, 256, &device);
+    let (after, _) = embed(&fresh, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
     assert_eq!(after, ha);
 
     std::fs::write(&path, b"not a safetensors file").unwrap();
@@ -188,10 +193,8 @@ fn interrupted_then_resumed_equals_uninterrupted() {
     };
     let standardize = Standardize::fit(&split.train);
     let data = || TrainData {
-        train: &split.train,
-        transform: &transform,
-        standardize,
-        heldout: Some(&split.test),
+        train: Examples::images(&split.train, &transform, standardize),
+        heldout: Some(Examples::images(&split.test, &transform, standardize)),
     };
     for (kind, negatives) in [
         (ObjectiveKind::Rbm, Negatives::All),
@@ -208,7 +211,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let device = Device::flex().autodiff();
         let model_with_seed = |seed: u64| {
             device.seed(seed);
-            Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device)
+            Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device)
         };
         let (whole, whole_report) = fit(
             model_with_seed(5),
@@ -272,8 +275,8 @@ fn interrupted_then_resumed_equals_uninterrupted() {
             );
         }
         let cpu = Device::flex();
-        let (a, _) = embed(&whole.valid(), &split.test, standardize, 512, &cpu);
-        let (b, _) = embed(&resumed.valid(), &split.test, standardize, 512, &cpu);
+        let (a, _) = embed(&whole.valid(), &Examples::images(&split.test, &Transform::identity(), standardize), 512, &cpu);
+        let (b, _) = embed(&resumed.valid(), &Examples::images(&split.test, &Transform::identity(), standardize), 512, &cpu);
         assert!(
             a == b,
             "{kind:?}: resumed weights differ from the uninterrupted run's"
@@ -305,12 +308,10 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         dir: state_dir.clone(),
     };
     let data = || TrainData {
-        train: &split.train,
-        transform: &transform,
-        standardize,
+        train: Examples::images(&split.train, &transform, standardize),
         heldout: None,
     };
-    let fresh = || Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device);
+    let fresh = || Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device);
     let _ = fit(
         fresh(),
         objective,

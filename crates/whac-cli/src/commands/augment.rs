@@ -152,7 +152,13 @@ fn preview(args: PreviewArgs) -> Result<ExitCode> {
         None => RunConfig::default(),
     };
     let config = config::apply_overrides(base, args.data.as_deref(), &args.set)?;
-    let transform = config.transform.check()?;
+    let crate::config::TransformSection::Images(transform) = &config.transform else {
+        bail!(
+            "{}: not image data; expected an image recipe for the grid",
+            config.data.source
+        );
+    };
+    let transform = transform.check()?;
     let copies = match args.copies {
         Some(m) => m,
         None => config.objective.check()?.copies(),

@@ -92,8 +92,8 @@ impl LoadedRun {
             let message = e.to_string();
             if data_differs && message.contains("ShapeMismatch") {
                 bail!(
-                    "--data {data_spec}: examples of shape {shape:?}, but the run {} was trained \
-                     on {} examples of another shape; expected data of the run's shape",
+                    "--data {data_spec}: {shape}, but the run {} was trained \
+                     on {} examples of another shape; expected data of the run's image size or table width",
                     dir.display(),
                     config.data.source
                 );

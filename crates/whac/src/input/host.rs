@@ -121,3 +121,27 @@ impl HostValues {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deinterleave_splits_copies_and_append_joins() {
+        // Two examples, two copies of three values: [e0c0, e0c1, e1c0, e1c1].
+        let v = HostValues::Floats((0..12).map(|x| x as f32).collect());
+        let parts = v.deinterleave(2, 3);
+        assert_eq!(
+            parts[0],
+            HostValues::Floats(vec![0.0, 1.0, 2.0, 6.0, 7.0, 8.0])
+        );
+        assert_eq!(
+            parts[1],
+            HostValues::Floats(vec![3.0, 4.0, 5.0, 9.0, 10.0, 11.0])
+        );
+        let mut ids = HostValues::Ids(vec![1, 2]);
+        ids.append(&HostValues::Ids(vec![3]));
+        assert_eq!(ids, HostValues::Ids(vec![1, 2, 3]));
+        assert_eq!(ids.slice(1..3), HostValues::Ids(vec![2, 3]));
+    }
+}

@@ -55,6 +55,22 @@ impl InputShape {
     }
 }
 
+impl std::fmt::Display for InputShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            InputShape::Images {
+                channels,
+                height,
+                width,
+            } => write!(f, "{height}×{width} images of {channels} channel(s)"),
+            InputShape::Tokens { max_len, vocab } => {
+                write!(f, "{max_len} token ids of a vocabulary of {vocab}")
+            }
+            InputShape::Rows { features } => write!(f, "rows of {features} features"),
+        }
+    }
+}
+
 /// A batch of examples as tensors, on one device.
 #[derive(Clone, Debug)]
 pub enum Input {

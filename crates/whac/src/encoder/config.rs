@@ -3,7 +3,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Encoder, Mlp, SmallCnn, TextCnn};
+use super::{Encoder, Mlp, ResNet18, SmallCnn, TextCnn};
 use crate::WhacError;
 use crate::input::InputShape;
 
@@ -25,6 +25,10 @@ use crate::input::InputShape;
 /// channels = [256]
 /// kernel = 5
 /// hidden = 256
+///
+/// [encoder]
+/// kind = "resnet18"       # images (any channels): CIFAR stem, stages of widths 64…512,
+/// width = 64              # global average pool → 8 · width = 512
 /// ```
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -59,6 +63,13 @@ pub enum EncoderConfig {
         #[serde(default = "default_cnn_hidden")]
         hidden: usize,
     },
+    /// ResNet-18 with the CIFAR stem ([`ResNet18`]); the representation is `8 · width`.
+    Resnet18 {
+        /// Width of the first stage (the width multiplier: 64 is the standard network; tests
+        /// build tiny ones). Default 64.
+        #[serde(default = "default_resnet_width")]
+        width: usize,
+    },
 }
 
 fn default_mlp_hidden() -> Vec<usize> {
@@ -78,6 +89,9 @@ fn default_text_channels() -> Vec<usize> {
 }
 fn default_text_kernel() -> usize {
     5
+}
+fn default_resnet_width() -> usize {
+    64
 }
 
 impl Default for EncoderConfig {
@@ -106,6 +120,7 @@ impl EncoderConfig {
             EncoderConfig::Mlp { .. } => "mlp",
             EncoderConfig::Cnn { .. } => "cnn",
             EncoderConfig::TextCnn { .. } => "text_cnn",
+            EncoderConfig::Resnet18 { .. } => "resnet18",
         }
     }
 
@@ -177,6 +192,28 @@ impl EncoderConfig {
                     return wrong_data("text data for `text_cnn`");
                 }
             }
+            EncoderConfig::Resnet18 { width } => {
+                if *width == 0 {
+                    return Err(WhacError::config(
+                        "encoder.width",
+                        width,
+                        "a positive width such as 64",
+                    ));
+                }
+                let InputShape::Images {
+                    height, width: w, ..
+                } = *shape
+                else {
+                    return wrong_data("images for `resnet18`");
+                };
+                if height < 8 || w < 8 {
+                    return Err(WhacError::config(
+                        "encoder.kind",
+                        format!("resnet18 on {height}×{w} images"),
+                        "images of at least 8×8 (three stride-2 stages)",
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -186,6 +223,7 @@ impl EncoderConfig {
         match self {
             EncoderConfig::Mlp { hidden } => *hidden.last().unwrap_or(&0),
             EncoderConfig::Cnn { hidden, .. } | EncoderConfig::TextCnn { hidden, .. } => *hidden,
+            EncoderConfig::Resnet18 { width } => 8 * width,
         }
     }
 
@@ -209,6 +247,9 @@ impl EncoderConfig {
             ) => Encoder::Text(TextCnn::new(
                 vocab, *embedding, channels, *kernel, *hidden, device,
             )),
+            (EncoderConfig::Resnet18 { width }, InputShape::Images { channels, .. }) => {
+                Encoder::ResNet18(ResNet18::new(channels, *width, device))
+            }
             (config, shape) => panic!(
                 "encoder {} on {shape:?}: EncoderConfig::check was skipped",
                 config.name()

@@ -4,11 +4,13 @@
 mod cnn;
 mod config;
 mod mlp;
+mod resnet;
 mod text;
 
 pub use cnn::SmallCnn;
 pub use config::EncoderConfig;
 pub use mlp::Mlp;
+pub use resnet::{BasicBlock, Downsample, ResNet18};
 pub use text::{TextCnn, windows};
 
 use burn::prelude::*;
@@ -27,6 +29,8 @@ pub enum Encoder {
     Cnn(SmallCnn),
     /// Convolutions over token embeddings with masked pooling.
     Text(TextCnn),
+    /// ResNet-18 with the CIFAR stem (images of any number of channels).
+    ResNet18(ResNet18),
 }
 
 impl Encoder {
@@ -49,6 +53,7 @@ impl Encoder {
                 cnn.forward(x.reshape([b, h, w]))
             }
             (Encoder::Text(t), Input::Tokens(ids)) => t.forward(ids),
+            (Encoder::ResNet18(r), Input::Images(x)) => r.forward(x),
             (encoder, input) => panic!(
                 "encoder {} cannot read this input ({} examples): the recipe check was skipped",
                 encoder.name(),
@@ -63,6 +68,7 @@ impl Encoder {
             Encoder::Mlp(_) => "mlp",
             Encoder::Cnn(_) => "cnn",
             Encoder::Text(_) => "text_cnn",
+            Encoder::ResNet18(_) => "resnet18",
         }
     }
 }

@@ -361,9 +361,33 @@ mod tests {
             }
         }
         assert!(
-            seen >= 2,
-            "expected at least two recipes in {}",
+            seen >= 6,
+            "expected at least six recipes in {}",
             dir.display()
+        );
+    }
+
+    #[test]
+    fn text_table_and_cifar_recipes_read_their_domains() {
+        let c = load(&repo_file("configs/letter.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Csv(_)));
+        assert!(matches!(c.transform, TransformSection::Table(_)));
+        assert!(matches!(c.encoder, EncoderConfig::Mlp { .. }));
+        assert_eq!(c.data.split, "first:16000".parse().unwrap());
+        let c = load(&repo_file("configs/spamassassin.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Text(_)));
+        assert!(matches!(c.transform, TransformSection::Text(_)));
+        assert!(matches!(c.encoder, EncoderConfig::TextCnn { .. }));
+        assert_eq!(c.data.vocab.max_size, 10_000);
+        let c = load(&repo_file("configs/cifar10.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Cifar10(_)));
+        assert!(matches!(c.transform, TransformSection::Images(_)));
+        assert_eq!(c.encoder, EncoderConfig::Resnet18 { width: 64 });
+        // Round trip of a text recipe through the resolved form.
+        let text = to_toml(&load(&repo_file("configs/spamassassin.toml")).unwrap()).unwrap();
+        assert_eq!(
+            parse(&text, "resolved").unwrap(),
+            load(&repo_file("configs/spamassassin.toml")).unwrap()
         );
     }
 

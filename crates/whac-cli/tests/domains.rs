@@ -146,3 +146,52 @@ fn data_and_recipe_of_different_kinds_are_one_line_errors() {
     let o = whac(&["train", "--config", "bad.toml"], tmp.path());
     one_line(&o, "rotate");
 }
+
+#[test]
+fn cifar10_recipe_trains_a_tiny_resnet_on_small_batch_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cifar");
+    std::fs::create_dir(&dir).unwrap();
+    // 8 records per training file, 10 in the test file; label i % 10, pixels a function of i.
+    let record = |i: usize| -> Vec<u8> {
+        let mut r = vec![(i % 10) as u8];
+        r.extend((0..3072).map(|p| ((i * 37 + p * (1 + i % 10)) % 256) as u8));
+        r
+    };
+    for f in 0..5 {
+        let bytes: Vec<u8> = (f * 8..f * 8 + 8).flat_map(record).collect();
+        std::fs::write(dir.join(format!("data_batch_{}.bin", f + 1)), bytes).unwrap();
+    }
+    std::fs::write(dir.join("test_batch.bin"), (100..110).flat_map(record).collect::<Vec<u8>>())
+        .unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let run = tmp.path().join("run");
+    let spec = format!("cifar10:{}", dir.display());
+    let o = whac(
+        &[
+            "train", "--config", "configs/cifar10.toml", "--data", &spec,
+            "--set", "encoder.width=2", "--set", "compatibility.projection=[8]",
+            "--set", "train.device=flex", "--set", "train.epochs=1", "--set", "train.warmup_epochs=0",
+            "--set", "train.batch_size=16", "--set", "eval.knn.k=5",
+            "--out", run.to_str().unwrap(),
+        ],
+        &repo,
+    );
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let summary = json(&run.join("summary.json"));
+    assert_eq!(summary["encoder"], "resnet18");
+    assert_eq!(summary["representation_dim"], 16);
+    assert_eq!(summary["train_examples"], 40);
+    assert_eq!(summary["baseline"], "raw pixels");
+    // A truncated batch file: one line naming it.
+    std::fs::write(dir.join("data_batch_3.bin"), &record(0)[..100]).unwrap();
+    let o = whac(
+        &[
+            "train", "--config", "configs/cifar10.toml", "--data", &spec,
+            "--set", "train.device=flex", "--out", tmp.path().join("r2").to_str().unwrap(),
+        ],
+        &repo,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("data_batch_3.bin") && stderr(&o).contains("truncated"), "{}", stderr(&o));
+}

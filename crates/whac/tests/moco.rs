@@ -31,10 +31,7 @@ fn rows(data: &[f32], d: usize) -> Vec<Vec<f64>> {
 #[test]
 fn moco_matches_a_naive_loop_and_ignores_key_gradients() {
     let (b, k, d, tau) = (4, 6, 5, 0.2);
-    let c = Compatibility {
-        similarity: Similarity::Cosine,
-        temperature: tau,
-    };
+    let c = Compatibility::fixed(Similarity::Cosine, tau);
     let (q, kk, queue) = (fixture(b * d, 1), fixture(b * d, 2), fixture(k * d, 3));
     let (qr, kr, ur) = (rows(&q, d), rows(&kk, d), rows(&queue, d));
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();

@@ -57,7 +57,7 @@ fn train_with(
     let (model, report) = fit(
         model,
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         TrainData {
         train: Examples::images(&split.train, &transform, standardize),
@@ -216,7 +216,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let (whole, whole_report) = fit(
             model_with_seed(5),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -234,7 +234,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let err = fit(
             model_with_seed(5),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -249,7 +249,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
             &state_dir,
             model_with_seed(99),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -315,7 +315,7 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
     let _ = fit(
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,
@@ -332,7 +332,7 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         &state_dir,
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,
@@ -344,7 +344,7 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         &dir.path().join("nothing"),
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,

@@ -36,6 +36,7 @@ pub fn induced_rbm_log_likelihood(
     seed: u64,
     device: &Device,
 ) -> InducedRbmScore {
+    let compatibility = &compatibility.with_model(model);
     let n = set.len();
     let (rows, d) = embed_with(model, set, 1024, device, Side::Projection(compatibility));
     let candidates = Tensor::<2>::from_data(TensorData::new(rows, [n, d]), device); // [N, d]

@@ -163,7 +163,7 @@ impl<'a> Setup<'a> {
         ObjectiveState::new(
             model,
             self.objective,
-            self.compatibility,
+            self.compatibility.clone(),
             &self.data.train,
             self.plan.batch_size,
             self.config.seed,
@@ -269,7 +269,10 @@ fn run(
                     views_per_second: p.views as f64 / seconds.max(1e-9),
                     rbm: rbm_out
                         .as_ref()
-                        .map(|o| RbmDiagnostics::of(o, compatibility.temperature)),
+                        .map(|o| {
+                            let t = compatibility.with_model(&state.model).current_temperature();
+                            RbmDiagnostics::of(o, t)
+                        }),
                 };
                 p.first_steps_loss.get_or_insert(f64::from(record.loss_avg));
                 p.last_steps_loss = Some(f64::from(record.loss_avg));

@@ -96,7 +96,7 @@ impl ObjectiveState {
         );
         let b = batch.size;
         let shape = examples.shape();
-        let compatibility = self.compatibility;
+        let compatibility = self.compatibility.with_model(model);
         let online =
             |values: HostValues| compatibility.embed(model.project(values.to_input(shape, device)));
         match self.objective {
@@ -151,6 +151,7 @@ impl ObjectiveState {
                 });
                 let bank_rows = keys.unwrap_or_else(|| visible.clone().detach());
                 let (out, drawn_views) = self.rbm(
+                    &compatibility,
                     visible,
                     hidden,
                     second,
@@ -263,6 +264,7 @@ impl ObjectiveState {
     #[allow(clippy::too_many_arguments)]
     fn rbm(
         &mut self,
+        compatibility: &Compatibility,
         visible: Tensor<2>,
         hidden: Tensor<3>,
         second: Option<Tensor<3>>,
@@ -272,7 +274,6 @@ impl ObjectiveState {
         online: &dyn Fn(HostValues) -> Tensor<2>,
         device: &Device,
     ) -> (RbmLoss, usize) {
-        let compatibility = &self.compatibility;
         let b = indices.len();
         let support = examples.len();
         let own = index_tensor(&(0..b).collect::<Vec<_>>(), device);

@@ -161,9 +161,15 @@ impl TransformSection {
             )
         };
         Ok(match domain {
-            Domain::Images => TransformSection::Images(TransformConfig::deserialize(value).map_err(err)?),
-            Domain::Text => TransformSection::Text(TextTransformConfig::deserialize(value).map_err(err)?),
-            Domain::Table => TransformSection::Table(TableTransformConfig::deserialize(value).map_err(err)?),
+            Domain::Images => {
+                TransformSection::Images(TransformConfig::deserialize(value).map_err(err)?)
+            }
+            Domain::Text => {
+                TransformSection::Text(TextTransformConfig::deserialize(value).map_err(err)?)
+            }
+            Domain::Table => {
+                TransformSection::Table(TableTransformConfig::deserialize(value).map_err(err)?)
+            }
         })
     }
 }

@@ -105,13 +105,7 @@ impl RunData {
             }
             (Dataset::Text(split), CheckedTransform::Text(t)) => {
                 let set = if train { &split.train } else { &split.test };
-                Examples::text(
-                    set,
-                    t,
-                    self.max_len,
-                    split.vocab.len(),
-                    split.classes.len(),
-                )?
+                Examples::text(set, t, self.max_len, split.vocab.len(), split.classes.len())?
             }
             (Dataset::Table(split), CheckedTransform::Table(t)) => {
                 let set = if train { &split.train } else { &split.test };

@@ -36,7 +36,10 @@ fn write_csv(path: &Path) {
 /// 120 documents of two classes with different words.
 fn write_tsv(path: &Path) {
     let mut s = String::from("label\ttext\n");
-    let words = [["cheap", "offer", "win", "money", "click"], ["meeting", "agenda", "notes", "team", "lunch"]];
+    let words = [
+        ["cheap", "offer", "win", "money", "click"],
+        ["meeting", "agenda", "notes", "team", "lunch"],
+    ];
     for i in 0..120 {
         let c = i % 2;
         let doc: Vec<&str> = (0..8).map(|t| words[c][(i + t * 3) % 5]).collect();
@@ -50,7 +53,13 @@ fn train(tmp: &Path, recipe: &str) -> PathBuf {
     std::fs::write(&cfg, recipe).unwrap();
     let run = tmp.join("run");
     let o = whac(
-        &["train", "--config", "recipe.toml", "--out", run.to_str().unwrap()],
+        &[
+            "train",
+            "--config",
+            "recipe.toml",
+            "--out",
+            run.to_str().unwrap(),
+        ],
         tmp,
     );
     assert!(o.status.success(), "stderr: {}", stderr(&o));
@@ -60,23 +69,43 @@ fn train(tmp: &Path, recipe: &str) -> PathBuf {
 fn eval_and_embed(tmp: &Path, run: &Path, baseline: &str, n_test: usize) {
     let summary = json(&run.join("summary.json"));
     assert_eq!(summary["baseline"], baseline, "{summary}");
-    assert!(summary.pointer("/baseline_pixels/linear_probe/test_accuracy").is_some());
+    assert!(
+        summary
+            .pointer("/baseline_pixels/linear_probe/test_accuracy")
+            .is_some()
+    );
     let acc = summary["linear_probe"]["test_accuracy"].as_f64().unwrap();
     assert!(acc > 0.8, "linear probe {acc} on separable classes");
     let o = whac(&["eval", "--run", run.to_str().unwrap()], tmp);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
     let eval = json(&run.join("eval.json"));
     // The same frozen model and data: the same scores.
-    assert_eq!(eval["linear_probe"]["test_accuracy"], summary["linear_probe"]["test_accuracy"]);
-    assert_eq!(eval["knn"]["test_accuracy"], summary["knn"]["test_accuracy"]);
+    assert_eq!(
+        eval["linear_probe"]["test_accuracy"],
+        summary["linear_probe"]["test_accuracy"]
+    );
+    assert_eq!(
+        eval["knn"]["test_accuracy"],
+        summary["knn"]["test_accuracy"]
+    );
     let out = tmp.join("emb.npy");
     let o = whac(
-        &["embed", "--run", run.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "embed",
+            "--run",
+            run.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         tmp,
     );
     assert!(o.status.success(), "stderr: {}", stderr(&o));
     let labels = std::fs::read(tmp.join("emb.labels.npy")).unwrap();
-    assert_eq!(labels.len() % 64, n_test % 64, "one label byte per test example");
+    assert_eq!(
+        labels.len() % 64,
+        n_test % 64,
+        "one label byte per test example"
+    );
     assert!(run.join("report.html").is_file());
 }
 
@@ -107,7 +136,13 @@ fn text_trains_evaluates_and_embeds() {
     eval_and_embed(tmp.path(), &run, "tf-idf bag of words", 24);
     // Text is measured on its own data: its vocabulary comes from the run's training split.
     let o = whac(
-        &["eval", "--run", run.to_str().unwrap(), "--data", "csv:t.csv"],
+        &[
+            "eval",
+            "--run",
+            run.to_str().unwrap(),
+            "--data",
+            "csv:t.csv",
+        ],
         tmp.path(),
     );
     assert_eq!(o.status.code(), Some(2));
@@ -124,16 +159,31 @@ fn data_and_recipe_of_different_kinds_are_one_line_errors() {
     let one_line = |o: &Output, needle: &str| {
         let err = stderr(o);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert_eq!(err.lines().filter(|l| l.starts_with("whac: error")).count(), 1, "{err}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("whac: error")).count(),
+            1,
+            "{err}"
+        );
         assert!(err.contains(needle), "{needle:?} not in {err}");
     };
     // An image recipe's written transformation cannot be read as a table's.
-    let o = whac(&["train", "--config", "configs/mnist.toml", "--data", &spec], &repo);
+    let o = whac(
+        &["train", "--config", "configs/mnist.toml", "--data", &spec],
+        &repo,
+    );
     one_line(&o, "[transform] is for image data");
     // The default recipe's transformation gives way to the table default; the cnn does not fit.
     let run = tmp.path().join("run");
     let o = whac(
-        &["train", "--data", &spec, "--set", "encoder.kind=cnn", "--out", run.to_str().unwrap()],
+        &[
+            "train",
+            "--data",
+            &spec,
+            "--set",
+            "encoder.kind=cnn",
+            "--out",
+            run.to_str().unwrap(),
+        ],
         &repo,
     );
     one_line(&o, "encoder.kind");
@@ -162,18 +212,37 @@ fn cifar10_recipe_trains_a_tiny_resnet_on_small_batch_files() {
         let bytes: Vec<u8> = (f * 8..f * 8 + 8).flat_map(record).collect();
         std::fs::write(dir.join(format!("data_batch_{}.bin", f + 1)), bytes).unwrap();
     }
-    std::fs::write(dir.join("test_batch.bin"), (100..110).flat_map(record).collect::<Vec<u8>>())
-        .unwrap();
+    std::fs::write(
+        dir.join("test_batch.bin"),
+        (100..110).flat_map(record).collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let run = tmp.path().join("run");
     let spec = format!("cifar10:{}", dir.display());
     let o = whac(
         &[
-            "train", "--config", "configs/cifar10.toml", "--data", &spec,
-            "--set", "encoder.width=2", "--set", "compatibility.projection=[8]",
-            "--set", "train.device=flex", "--set", "train.epochs=1", "--set", "train.warmup_epochs=0",
-            "--set", "train.batch_size=16", "--set", "eval.knn.k=5",
-            "--out", run.to_str().unwrap(),
+            "train",
+            "--config",
+            "configs/cifar10.toml",
+            "--data",
+            &spec,
+            "--set",
+            "encoder.width=2",
+            "--set",
+            "compatibility.projection=[8]",
+            "--set",
+            "train.device=flex",
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "train.warmup_epochs=0",
+            "--set",
+            "train.batch_size=16",
+            "--set",
+            "eval.knn.k=5",
+            "--out",
+            run.to_str().unwrap(),
         ],
         &repo,
     );
@@ -187,11 +256,22 @@ fn cifar10_recipe_trains_a_tiny_resnet_on_small_batch_files() {
     std::fs::write(dir.join("data_batch_3.bin"), &record(0)[..100]).unwrap();
     let o = whac(
         &[
-            "train", "--config", "configs/cifar10.toml", "--data", &spec,
-            "--set", "train.device=flex", "--out", tmp.path().join("r2").to_str().unwrap(),
+            "train",
+            "--config",
+            "configs/cifar10.toml",
+            "--data",
+            &spec,
+            "--set",
+            "train.device=flex",
+            "--out",
+            tmp.path().join("r2").to_str().unwrap(),
         ],
         &repo,
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("data_batch_3.bin") && stderr(&o).contains("truncated"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("data_batch_3.bin") && stderr(&o).contains("truncated"),
+        "{}",
+        stderr(&o)
+    );
 }

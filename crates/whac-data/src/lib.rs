@@ -37,9 +37,7 @@ mod split;
 pub mod table;
 pub mod text;
 
-pub use cifar10::{
-    CIFAR10_RECORD, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, load_cifar10_dir,
-};
+pub use cifar10::{CIFAR10_RECORD, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, load_cifar10_dir};
 pub use dataset::Dataset;
 pub use digits::{DIGITS_SIDE, digits};
 pub use error::DataError;

@@ -13,8 +13,7 @@ use crate::text::{TextLoadConfig, load_text_source};
 use crate::{DataError, Dataset, Split, digits, load_cifar10_dir, load_idx_dir};
 
 /// What [`DataSpec::from_str`] accepts, for error messages.
-const ACCEPTED: &str =
-    "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`, `text:FILE.tsv[.gz]`, `csv:FILE[.gz]`";
+const ACCEPTED: &str = "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`, `text:FILE.tsv[.gz]`, `csv:FILE[.gz]`";
 
 /// The image data sets, for the error of [`DataSpec::load`] on another kind.
 const IMAGES: &str =
@@ -60,7 +59,10 @@ impl DataSpec {
     pub fn is_images(&self) -> bool {
         matches!(
             self,
-            DataSpec::Digits | DataSpec::Mnist(_) | DataSpec::FashionMnist(_) | DataSpec::Cifar10(_)
+            DataSpec::Digits
+                | DataSpec::Mnist(_)
+                | DataSpec::FashionMnist(_)
+                | DataSpec::Cifar10(_)
         )
     }
 

@@ -23,7 +23,11 @@ fn table(n: usize, seed: u64) -> TableSet {
     let features = (0..n * 8)
         .map(|k| {
             let (i, j) = (k / 8, k % 8);
-            let centre = if j < 4 { 2.0 * labels[i] as f32 - 1.0 } else { 0.0 };
+            let centre = if j < 4 {
+                2.0 * labels[i] as f32 - 1.0
+            } else {
+                0.0
+            };
             centre + noise[k]
         })
         .collect();
@@ -92,7 +96,10 @@ fn check_domain(encoder: EncoderConfig, train_set: Examples<'_>, test_set: Examp
     encoder.check(&train_set.shape()).unwrap();
     let (model, report) = train(&encoder, train_set, test_set, 3);
     let (_, again) = train(&encoder, train_set, test_set, 3);
-    assert_eq!(report.final_loss, again.final_loss, "same seed, different run");
+    assert_eq!(
+        report.final_loss, again.final_loss,
+        "same seed, different run"
+    );
     assert!(
         report.last_steps_loss < report.first_steps_loss,
         "loss did not fall: {} → {}",

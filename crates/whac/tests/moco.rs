@@ -100,7 +100,9 @@ fn momentum_encoder_moves_by_one_minus_m_towards_the_trained_model() {
     let dev = Device::flex().autodiff();
     let model = Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(), &DIGITS, &dev,
+        &CompatibilityConfig::default(),
+        &DIGITS,
+        &dev,
     );
     let mut slow = MomentumModel::new(&model, 0.9);
     let before = parameters(slow.model());

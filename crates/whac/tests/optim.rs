@@ -6,8 +6,8 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use whac::compatibility::{CompatibilityConfig, Model};
 use whac::encoder::EncoderConfig;
-use whac::train::{Optimizer, OptimizerKind, OptimizerSettings, clip_global_norm};
 use whac::input::InputShape;
+use whac::train::{Optimizer, OptimizerKind, OptimizerSettings, clip_global_norm};
 
 /// The embedded digits: 8×8 grayscale.
 const DIGITS: InputShape = InputShape::Images {
@@ -63,7 +63,9 @@ fn model() -> Model {
     device.seed(3);
     Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(), &DIGITS, &device,
+        &CompatibilityConfig::default(),
+        &DIGITS,
+        &device,
     )
 }
 

@@ -69,10 +69,18 @@ fn tiny_resnet_mlp_reads_rgb_and_gradients_reach_the_stem() {
             missing: 0,
         };
         encoder.visit(&mut probe);
-        assert_eq!(probe.missing, 0, "{}: parameters without gradient", config.name());
+        assert_eq!(
+            probe.missing,
+            0,
+            "{}: parameters without gradient",
+            config.name()
+        );
         assert!(any, "{} got no gradient", config.name());
     }
-    assert_eq!(EncoderConfig::Resnet18 { width: 2 }.representation_dim(), 16);
+    assert_eq!(
+        EncoderConfig::Resnet18 { width: 2 }.representation_dim(),
+        16
+    );
     let small = InputShape::Images {
         channels: 3,
         height: 4,

@@ -5,9 +5,7 @@
 use burn::module::Param;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use whac::compatibility::{
-    Compatibility, CompatibilityConfig, MIN_TEMPERATURE, Model, Similarity,
-};
+use whac::compatibility::{Compatibility, CompatibilityConfig, MIN_TEMPERATURE, Model, Similarity};
 use whac::encoder::EncoderConfig;
 use whac::input::{Examples, InputShape};
 use whac::objective::{ObjectiveConfig, nt_xent};
@@ -108,7 +106,10 @@ fn gradients_reach_w_and_the_temperature() {
     let grads = GradientsParams::from_grads(sum.backward(), &m);
     let log_inv = m.scoring.log_inv_temperature.as_ref().unwrap();
     let g = values(grads.get::<1>(log_inv.id).expect("temperature gradient"));
-    assert!((f64::from(g[0]) - expected).abs() < 1e-4, "{g:?} vs {expected}");
+    assert!(
+        (f64::from(g[0]) - expected).abs() < 1e-4,
+        "{g:?} vs {expected}"
+    );
     // Through a real loss (a fresh graph), W gets a non-zero gradient.
     let compat = c.check().unwrap().with_model(&m);
     let loss = nt_xent(a, b, &compat);
@@ -165,7 +166,11 @@ fn training_moves_w_and_the_temperature() {
         &mut NullObserver,
     )
     .unwrap();
-    let t = c.check().unwrap().with_model(&trained).current_temperature();
+    let t = c
+        .check()
+        .unwrap()
+        .with_model(&trained)
+        .current_temperature();
     assert!((t - 0.5).abs() > 1e-4, "temperature did not move: {t}");
     let w = values(trained.scoring.bilinear.as_ref().unwrap().val());
     let eye = values(Tensor::<2>::eye(6, &device));

@@ -102,21 +102,38 @@ fn encoders_refuse_data_of_another_kind() {
         height: 8,
         width: 8,
     };
-    let err = EncoderConfig::default().check(&text).unwrap_err().to_string();
-    assert!(err.contains("encoder.kind") && err.contains("text_cnn"), "{err}");
+    let err = EncoderConfig::default()
+        .check(&text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("encoder.kind") && err.contains("text_cnn"),
+        "{err}"
+    );
     let text_cnn = EncoderConfig::TextCnn {
         embedding: 4,
         channels: vec![4],
         kernel: 3,
         hidden: 4,
     };
-    assert!(text_cnn.check(&rows).unwrap_err().to_string().contains("encoder.kind"));
+    assert!(
+        text_cnn
+            .check(&rows)
+            .unwrap_err()
+            .to_string()
+            .contains("encoder.kind")
+    );
     let cnn = EncoderConfig::Cnn {
         channels: [4, 4],
         hidden: 8,
     };
     assert!(cnn.check(&rows).is_err());
-    assert!(cnn.check(&rgb).unwrap_err().to_string().contains("resnet18"));
+    assert!(
+        cnn.check(&rgb)
+            .unwrap_err()
+            .to_string()
+            .contains("resnet18")
+    );
     EncoderConfig::default().check(&rows).unwrap();
     EncoderConfig::default().check(&rgb).unwrap();
     let even = EncoderConfig::TextCnn {
@@ -125,5 +142,10 @@ fn encoders_refuse_data_of_another_kind() {
         kernel: 4,
         hidden: 4,
     };
-    assert!(even.check(&text).unwrap_err().to_string().contains("encoder.kernel"));
+    assert!(
+        even.check(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("encoder.kernel")
+    );
 }

@@ -5,15 +5,15 @@ use burn::prelude::*;
 use whac::compatibility::{CompatibilityConfig, Model};
 use whac::encoder::EncoderConfig;
 use whac::eval::embed;
+use whac::input::Examples;
+use whac::input::InputShape;
 use whac::objective::{Negatives, ObjectiveConfig, ObjectiveKind};
 use whac::train::{
     NullObserver, Observer, Standardize, TrainConfig, TrainData, TrainReport, TrainState, fit,
     load_model, resume, save_model,
 };
-use whac_data::TransformConfig;
 use whac_data::Transform;
-use whac::input::Examples;
-use whac::input::InputShape;
+use whac_data::TransformConfig;
 
 /// The embedded digits: 8×8 grayscale.
 const DIGITS: InputShape = InputShape::Images {
@@ -60,9 +60,9 @@ fn train_with(
         compatibility.clone(),
         &config,
         TrainData {
-        train: Examples::images(&split.train, &transform, standardize),
-        heldout: Some(Examples::images(&split.test, &transform, standardize)),
-    },
+            train: Examples::images(&split.train, &transform, standardize),
+            heldout: Some(Examples::images(&split.test, &transform, standardize)),
+        },
         &device,
         &mut NullObserver,
     )
@@ -134,8 +134,18 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     assert_eq!(ra.final_loss, rb.final_loss, "same seed, different loss");
     let device = Device::flex();
     let (a, b) = (a.valid(), b.valid());
-    let (ha, dim) = embed(&a, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
-    let (hb, _) = embed(&b, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
+    let (ha, dim) = embed(
+        &a,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
+    let (hb, _) = embed(
+        &b,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_eq!(dim, 256);
     assert_eq!(ha, hb);
 
@@ -145,12 +155,24 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     assert!(!dir.path().join("model.safetensors.tmp").exists());
     let mut fresh = Model::new(
         &EncoderConfig::default(),
-        &CompatibilityConfig::default(), &DIGITS, &device,
+        &CompatibilityConfig::default(),
+        &DIGITS,
+        &device,
     );
-    let (before, _) = embed(&fresh, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
+    let (before, _) = embed(
+        &fresh,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_ne!(before, ha, "a fresh model should differ before loading");
     load_model(&mut fresh, &path).unwrap();
-    let (after, _) = embed(&fresh, &Examples::images(&split.test, &Transform::identity(), standardize), 256, &device);
+    let (after, _) = embed(
+        &fresh,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_eq!(after, ha);
 
     std::fs::write(&path, b"not a safetensors file").unwrap();
@@ -275,8 +297,18 @@ fn interrupted_then_resumed_equals_uninterrupted() {
             );
         }
         let cpu = Device::flex();
-        let (a, _) = embed(&whole.valid(), &Examples::images(&split.test, &Transform::identity(), standardize), 512, &cpu);
-        let (b, _) = embed(&resumed.valid(), &Examples::images(&split.test, &Transform::identity(), standardize), 512, &cpu);
+        let (a, _) = embed(
+            &whole.valid(),
+            &Examples::images(&split.test, &Transform::identity(), standardize),
+            512,
+            &cpu,
+        );
+        let (b, _) = embed(
+            &resumed.valid(),
+            &Examples::images(&split.test, &Transform::identity(), standardize),
+            512,
+            &cpu,
+        );
         assert!(
             a == b,
             "{kind:?}: resumed weights differ from the uninterrupted run's"

@@ -266,10 +266,8 @@ fn map_section(run: &LoadedRun) -> Result<Section> {
 /// The grid `whac augment preview` draws, for the run's recipe (grayscale images only; text and
 /// table previews are printed by `whac augment preview`).
 fn preview_section(run: &LoadedRun, dir: &Path) -> Result<Option<Section>> {
-    let (
-        whac_data::Dataset::Images(split),
-        crate::run_data::CheckedTransform::Images(transform),
-    ) = (&run.run_data.dataset, &run.run_data.transform)
+    let (whac_data::Dataset::Images(split), crate::run_data::CheckedTransform::Images(transform)) =
+        (&run.run_data.dataset, &run.run_data.transform)
     else {
         return Ok(None);
     };

@@ -36,8 +36,14 @@ fn reads_labels_and_planar_rgb_pixels_in_file_order() {
     let split = load_cifar10_dir(tmp.path()).unwrap();
     let (train, test) = (&split.train, &split.test);
     assert_eq!((train.len(), test.len()), (15, 3));
-    assert_eq!((train.channels, train.height, train.width, train.num_classes), (3, 32, 32, 10));
-    assert_eq!(train.labels, (0..15).map(|i| (i % 10) as u8).collect::<Vec<_>>());
+    assert_eq!(
+        (train.channels, train.height, train.width, train.num_classes),
+        (3, 32, 32, 10)
+    );
+    assert_eq!(
+        train.labels,
+        (0..15).map(|i| (i % 10) as u8).collect::<Vec<_>>()
+    );
     assert_eq!(test.labels, vec![0, 1, 2]);
     for (set, first) in [(train, 0usize), (test, 100)] {
         for k in [0, set.len() - 1] {
@@ -45,7 +51,11 @@ fn reads_labels_and_planar_rgb_pixels_in_file_order() {
             let img = set.image(k);
             // Red plane, then green (offset 1024), then blue (2048); each byte / 255.
             for p in [0, 1, 31, 32, 1023, 1024, 2048, 3071] {
-                assert_eq!(img[p], ((i + p) % 256) as f32 / 255.0, "image {i} value {p}");
+                assert_eq!(
+                    img[p],
+                    ((i + p) % 256) as f32 / 255.0,
+                    "image {i} value {p}"
+                );
             }
         }
     }
@@ -79,7 +89,10 @@ fn truncated_missing_and_bad_files_name_the_file() {
             if expected == (2 * CIFAR10_RECORD) as u64 && actual == (2 * CIFAR10_RECORD - 100) as u64
     ));
     let msg = err.to_string();
-    assert!(msg.contains("data_batch_2.bin") && !msg.contains('\n'), "{msg}");
+    assert!(
+        msg.contains("data_batch_2.bin") && !msg.contains('\n'),
+        "{msg}"
+    );
 
     std::fs::write(&second, b"").unwrap();
     assert!(matches!(

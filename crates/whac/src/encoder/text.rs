@@ -62,7 +62,11 @@ impl TextCnn {
     /// - output: `[batch, hidden]`
     pub fn forward(&self, ids: Tensor<2, Int>) -> Tensor<2> {
         let [batch, len] = ids.dims();
-        let mask = ids.clone().not_equal_elem(0).float().reshape([batch, len, 1]); // [B, L, 1]
+        let mask = ids
+            .clone()
+            .not_equal_elem(0)
+            .float()
+            .reshape([batch, len, 1]); // [B, L, 1]
         let mut x = self.embedding.forward(ids) * mask.clone(); // [B, L, e]
         for conv in &self.convs {
             let windows = windows(x, self.kernel); // [B, L, k·c_in]

@@ -101,16 +101,17 @@ mod tests {
         assert_eq!(idf[1], expect_idf(0.0));
         let rows = tf_idf(&docs, &idf);
         // Document 0: id 3 → 1·idf3, id 4 → (1 + ln 2)·idf4, then unit norm.
-        let (a, b) = (
-            f64::from(idf[3]),
-            (1.0 + 2f64.ln()) * f64::from(idf[4]),
-        );
+        let (a, b) = (f64::from(idf[3]), (1.0 + 2f64.ln()) * f64::from(idf[4]));
         let norm = (a * a + b * b).sqrt();
         assert!((f64::from(rows[3]) - a / norm).abs() < 1e-6);
         assert!((f64::from(rows[4]) - b / norm).abs() < 1e-6);
         assert_eq!(&rows[..3], &[0.0, 0.0, 0.0]);
         // Document 1: only id 3 counts (0 is padding), so it is a unit vector on id 3.
         assert_eq!(&rows[5..8], &[0.0, 0.0, 0.0]);
-        assert!((rows[8] - 1.0).abs() < 1e-6 && rows[9] == 0.0, "{:?}", &rows[5..]);
+        assert!(
+            (rows[8] - 1.0).abs() < 1e-6 && rows[9] == 0.0,
+            "{:?}",
+            &rows[5..]
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! The induced-RBM log-likelihood as an evaluation metric (DESIGN.md §1.2).
 
-use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
-use serde::Serialize;
 use super::{Side, embed_values, embed_with};
 use crate::compatibility::{Compatibility, Model};
 use crate::input::Examples;
 use crate::objective::phi;
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+use serde::Serialize;
 
 /// `induced_rbm` in `summary.json`.
 #[derive(Serialize, Clone, Debug)]

@@ -10,8 +10,8 @@ mod evaluate;
 mod geometry;
 mod induced_rbm;
 
-pub use config::EvalConfig;
 pub use baseline::{baseline_features, baseline_name, inverse_document_frequency, tf_idf};
+pub use config::EvalConfig;
 pub use embed::{Side, embed, embed_first, embed_values, embed_with};
 pub use evaluate::{EvalReport, FeatureScores, KnnAt, KnnScore, evaluate_features, evaluate_model};
 pub use geometry::{GEOMETRY_EXAMPLES, geometry};

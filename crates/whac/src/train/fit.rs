@@ -267,12 +267,10 @@ fn run(
                     loss_avg: (p.log_loss_sum / p.log_steps as f64) as f32,
                     learning_rate,
                     views_per_second: p.views as f64 / seconds.max(1e-9),
-                    rbm: rbm_out
-                        .as_ref()
-                        .map(|o| {
-                            let t = compatibility.with_model(&state.model).current_temperature();
-                            RbmDiagnostics::of(o, t)
-                        }),
+                    rbm: rbm_out.as_ref().map(|o| {
+                        let t = compatibility.with_model(&state.model).current_temperature();
+                        RbmDiagnostics::of(o, t)
+                    }),
                 };
                 p.first_steps_loss.get_or_insert(f64::from(record.loss_avg));
                 p.last_steps_loss = Some(f64::from(record.loss_avg));

@@ -2,12 +2,14 @@
 //! reproducible, and evaluation measures the representation beside the raw-input baseline.
 
 use burn::prelude::*;
-use whac::compatibility::{CompatibilityConfig, Model};
+use whac::compatibility::{CompatibilityConfig, Model, Similarity};
 use whac::encoder::EncoderConfig;
-use whac::eval::{EvalConfig, baseline_name, evaluate_model};
+use whac::eval::{EvalConfig, baseline_name, embed, evaluate_model};
 use whac::input::Examples;
 use whac::objective::ObjectiveConfig;
-use whac::train::{NullObserver, TrainConfig, TrainData, TrainReport, fit};
+use whac::train::{
+    NullObserver, Observer, TrainConfig, TrainData, TrainReport, TrainState, fit, resume,
+};
 use whac_data::{TableSet, TableTransformConfig, TextSet, TextTransformConfig};
 
 mod common;
@@ -179,4 +181,118 @@ fn clean_text_is_truncated_and_padded() {
     assert!(err.to_string().contains("data.max_len"), "{err}");
     let err = Examples::text(&set, &transform, 3, 10, 300).unwrap_err();
     assert!(err.to_string().contains("300 classes"), "{err}");
+}
+
+/// Stops after `after` steps, saving the state at every checkpoint.
+struct StopAfter {
+    after: usize,
+    steps: usize,
+    dir: std::path::PathBuf,
+}
+
+impl Observer for StopAfter {
+    fn on_step(&mut self, step: usize, _epoch: usize, _loss: f32) {
+        self.steps = step;
+    }
+    fn on_checkpoint(&mut self, state: &TrainState) -> Result<(), whac::WhacError> {
+        state.save(&self.dir)
+    }
+    fn should_stop(&self) -> bool {
+        self.steps >= self.after
+    }
+}
+
+/// Text with a bilinear similarity and a learned temperature (the model's own similarity
+/// parameters): interrupted mid-epoch and resumed into a differently initialised model, it ends
+/// with the uninterrupted run's weights, bit for bit.
+#[test]
+fn text_with_learned_similarity_resumes_exactly() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (a, b) = (text(128, 5), text(32, 6));
+    let transform = TextTransformConfig::default().check().unwrap();
+    let train_set = Examples::text(&a, &transform, 16, 40, 2).unwrap();
+    let test_set = Examples::text(&b, &transform, 16, 40, 2).unwrap();
+    let encoder = EncoderConfig::TextCnn {
+        embedding: 8,
+        channels: vec![8],
+        kernel: 3,
+        hidden: 8,
+    };
+    let compat_cfg = CompatibilityConfig {
+        similarity: Similarity::Bilinear,
+        learn_temperature: true,
+        projection: vec![8],
+        ..CompatibilityConfig::default()
+    };
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 32,
+        seed: 2,
+        ..TrainConfig::default()
+    };
+    let objective = ObjectiveConfig::default().check().unwrap();
+    let device = Device::flex().autodiff();
+    let fresh = |seed: u64| {
+        device.seed(seed);
+        Model::new(&encoder, &compat_cfg, &train_set.shape(), &device)
+    };
+    let data = || TrainData {
+        train: train_set,
+        heldout: None,
+    };
+    let (whole, _) = fit(
+        fresh(2),
+        objective,
+        compat_cfg.check().unwrap(),
+        &config,
+        data(),
+        &device,
+        &mut NullObserver,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut stopper = StopAfter {
+        after: 5,
+        steps: 0,
+        dir: state.clone(),
+    };
+    let stopped = fit(
+        fresh(2),
+        objective,
+        compat_cfg.check().unwrap(),
+        &config,
+        data(),
+        &device,
+        &mut stopper,
+    );
+    assert!(matches!(
+        stopped,
+        Err(whac::WhacError::Interrupted { step: 5 })
+    ));
+    let (resumed, report) = resume(
+        &state,
+        fresh(99),
+        objective,
+        compat_cfg.check().unwrap(),
+        &config,
+        data(),
+        &device,
+        &mut NullObserver,
+    )
+    .unwrap();
+    assert_eq!(report.steps, 3 * (128 / 32));
+    let cpu = Device::flex();
+    let (x, _) = embed(&whole.valid(), &test_set, 64, &cpu);
+    let (y, _) = embed(&resumed.valid(), &test_set, 64, &cpu);
+    assert_eq!(x, y);
+    let t = |m: &Model| {
+        compat_cfg
+            .check()
+            .unwrap()
+            .with_model(m)
+            .current_temperature()
+    };
+    assert_eq!(t(&whole), t(&resumed));
+    assert_ne!(t(&whole), 0.2, "the temperature was learned");
 }

@@ -39,7 +39,8 @@ pub struct TrainArgs {
     /// Recipe (TOML). Without it: the embedded default, equal to configs/digits.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Data set: `digits` (embedded), `mnist:DIR`, `fashion-mnist:DIR`. Overrides data.source.
+    /// Data set: `digits` (embedded), `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`,
+    /// `text:FILE.tsv[.gz][,...]`, `csv:FILE[.gz][,...]`. Overrides data.source.
     #[arg(long, value_name = "SPEC")]
     pub data: Option<String>,
     /// Override one config value, e.g. `--set train.epochs=1` (repeatable).

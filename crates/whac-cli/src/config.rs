@@ -6,41 +6,182 @@
 //! (errors name the override).
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::path::Path;
 use whac::compatibility::CompatibilityConfig;
 use whac::encoder::EncoderConfig;
 use whac::eval::EvalConfig;
 use whac::objective::ObjectiveConfig;
 use whac::train::TrainConfig;
-use whac_data::DataSpec;
 use whac_data::transform::TransformConfig;
+use whac_data::{
+    DataSpec, SplitRule, TableLoadConfig, TableTransformConfig, TextLoadConfig,
+    TextTransformConfig, Tokenizer, VocabConfig,
+};
 
-/// `[data]`: where the examples come from.
+/// `[data]`: where the examples come from, and how text and tables are read.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
-    /// `digits` (embedded), `mnist:DIR` or `fashion-mnist:DIR`. Default `digits`.
+    /// `digits` (embedded), `mnist:DIR`, `fashion-mnist:DIR`, `text:FILE.tsv[.gz][,...]` or
+    /// `csv:FILE[.gz][,...]`. Default `digits`.
     pub source: DataSpec,
+    /// Text and tables: how one file is divided into training and test rows, unless the source
+    /// says (`,split=`). Default `stratified:0.2`.
+    pub split: SplitRule,
+    /// Text and tables: seed of the split, unless the source says (`,seed=`). Default 0.
+    pub seed: u64,
+    /// Tables: the label column, unless the source says (`,label=`). Default `label`.
+    pub label: String,
+    /// Text: how documents are cut into tokens.
+    pub tokenizer: Tokenizer,
+    /// Text: vocabulary limits (built from the training split). Defaults `max_size = 20000`,
+    /// `min_count = 2`.
+    pub vocab: VocabConfig,
+    /// Text: token positions fed to the network; longer documents (after the transformation)
+    /// are cut to their first `max_len` tokens. Default 256.
+    pub max_len: usize,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
         Self {
             source: DataSpec::Digits,
+            split: SplitRule::default(),
+            seed: 0,
+            label: TableLoadConfig::default().label,
+            tokenizer: Tokenizer::default(),
+            vocab: VocabConfig::default(),
+            max_len: 256,
         }
+    }
+}
+
+impl DataConfig {
+    /// How a `text:` source is loaded.
+    pub fn text_load(&self) -> TextLoadConfig {
+        TextLoadConfig {
+            tokenizer: self.tokenizer,
+            vocab: self.vocab,
+            split: self.split,
+            seed: self.seed,
+        }
+    }
+
+    /// How a `csv:` source is loaded.
+    pub fn table_load(&self) -> TableLoadConfig {
+        TableLoadConfig {
+            label: self.label.clone(),
+            split: self.split,
+            seed: self.seed,
+        }
+    }
+}
+
+/// The kind of data a source holds, which decides how `[transform]` is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// `digits`, `mnist:`, `fashion-mnist:`.
+    Images,
+    /// `text:`.
+    Text,
+    /// `csv:`.
+    Table,
+}
+
+impl Domain {
+    /// The domain of a data source.
+    pub fn of(spec: &DataSpec) -> Self {
+        match spec {
+            DataSpec::Text(_) => Domain::Text,
+            DataSpec::Csv(_) => Domain::Table,
+            _ => Domain::Images,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Domain::Images => "image",
+            Domain::Text => "text",
+            Domain::Table => "table",
+        }
+    }
+}
+
+/// `[transform]`: the stochastic transformation generator T, read according to the data's
+/// domain (`[data] source`): image operations (`resized_crop`, `rotate`, …), token operations
+/// (`crop`, `token_dropout`, `span_mask`, `swap`, `delete`) or table operations (`scarf`,
+/// `mask`, `noise`). Written in a recipe as its `ops` list, whatever the domain.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum TransformSection {
+    /// For images.
+    Images(TransformConfig),
+    /// For token sequences.
+    Text(TextTransformConfig),
+    /// For table rows.
+    Table(TableTransformConfig),
+}
+
+impl Default for TransformSection {
+    fn default() -> Self {
+        TransformSection::Images(TransformConfig::default())
+    }
+}
+
+impl TransformSection {
+    /// The domain's default transformation.
+    pub fn default_for(domain: Domain) -> Self {
+        match domain {
+            Domain::Images => TransformSection::Images(TransformConfig::default()),
+            Domain::Text => TransformSection::Text(TextTransformConfig::default()),
+            Domain::Table => TransformSection::Table(TableTransformConfig::default()),
+        }
+    }
+
+    /// The domain these operations are for.
+    pub fn domain(&self) -> Domain {
+        match self {
+            TransformSection::Images(_) => Domain::Images,
+            TransformSection::Text(_) => Domain::Text,
+            TransformSection::Table(_) => Domain::Table,
+        }
+    }
+
+    /// Reads a `[transform]` table for `domain` (its default when absent).
+    fn read(domain: Domain, value: Option<toml::Value>) -> Result<Self, String> {
+        let Some(value) = value else {
+            return Ok(Self::default_for(domain));
+        };
+        let err = |e: toml::de::Error| {
+            format!(
+                "[transform] for {} data: {}",
+                domain.name(),
+                e.message().trim().replace('\n', " ")
+            )
+        };
+        Ok(match domain {
+            Domain::Images => {
+                TransformSection::Images(TransformConfig::deserialize(value).map_err(err)?)
+            }
+            Domain::Text => {
+                TransformSection::Text(TextTransformConfig::deserialize(value).map_err(err)?)
+            }
+            Domain::Table => {
+                TransformSection::Table(TableTransformConfig::deserialize(value).map_err(err)?)
+            }
+        })
     }
 }
 
 /// A whole recipe. Every section is optional; missing keys take the documented defaults, which
 /// are the embedded digits recipe (`configs/digits.toml`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Serialize, Clone, Debug, PartialEq, Default)]
 pub struct RunConfig {
     /// `[data]`.
     pub data: DataConfig,
     /// `[transform]`: the stochastic transformation generator T.
-    pub transform: TransformConfig,
+    pub transform: TransformSection,
     /// `[encoder]`: the network f of the compatibility function.
     pub encoder: EncoderConfig,
     /// `[compatibility]`: projection head g, similarity, temperature.
@@ -51,6 +192,36 @@ pub struct RunConfig {
     pub train: TrainConfig,
     /// `[eval]`: linear probe and kNN.
     pub eval: EvalConfig,
+}
+
+/// A recipe as written, `[transform]` not yet read (its meaning depends on `[data]`).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct WrittenRunConfig {
+    data: DataConfig,
+    transform: Option<toml::Value>,
+    encoder: EncoderConfig,
+    compatibility: CompatibilityConfig,
+    objective: ObjectiveConfig,
+    train: TrainConfig,
+    eval: EvalConfig,
+}
+
+impl<'de> Deserialize<'de> for RunConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let w = WrittenRunConfig::deserialize(deserializer)?;
+        let transform = TransformSection::read(Domain::of(&w.data.source), w.transform)
+            .map_err(serde::de::Error::custom)?;
+        Ok(RunConfig {
+            data: w.data,
+            transform,
+            encoder: w.encoder,
+            compatibility: w.compatibility,
+            objective: w.objective,
+            train: w.train,
+            eval: w.eval,
+        })
+    }
 }
 
 /// Parses recipe text; `origin` names the file in errors.
@@ -82,9 +253,24 @@ pub fn apply_overrides(
 ) -> Result<RunConfig> {
     let mut config = config;
     if let Some(spec) = data {
-        config.data.source = spec
+        let source = spec
             .parse::<DataSpec>()
             .map_err(|e| anyhow::anyhow!("--data {spec}: {e}"))?;
+        let (from, to) = (config.transform.domain(), Domain::of(&source));
+        if from != to {
+            // The default transformation of one domain gives way to the other's; a written one
+            // cannot be translated.
+            if config.transform != TransformSection::default_for(from) {
+                bail!(
+                    "--data {spec}: {} data, but the recipe's [transform] is for {} data; expected a recipe for {} data (configs/letter.toml for tables, configs/spamassassin.toml for text)",
+                    to.name(),
+                    from.name(),
+                    to.name()
+                );
+            }
+            config.transform = TransformSection::default_for(to);
+        }
+        config.data.source = source;
     }
     if sets.is_empty() {
         return Ok(config);
@@ -168,7 +354,12 @@ mod tests {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let config = load(&path).unwrap_or_else(|e| panic!("{e:#}"));
-                config.transform.check().unwrap();
+                match &config.transform {
+                    TransformSection::Images(t) => drop(t.check().unwrap()),
+                    TransformSection::Text(t) => drop(t.check().unwrap()),
+                    TransformSection::Table(t) => drop(t.check().unwrap()),
+                }
+                config.data.vocab.check().unwrap();
                 config.compatibility.check().unwrap();
                 config.objective.check().unwrap();
                 config.train.check().unwrap();
@@ -176,9 +367,33 @@ mod tests {
             }
         }
         assert!(
-            seen >= 2,
-            "expected at least two recipes in {}",
+            seen >= 6,
+            "expected at least six recipes in {}",
             dir.display()
+        );
+    }
+
+    #[test]
+    fn text_table_and_cifar_recipes_read_their_domains() {
+        let c = load(&repo_file("configs/letter.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Csv(_)));
+        assert!(matches!(c.transform, TransformSection::Table(_)));
+        assert!(matches!(c.encoder, EncoderConfig::Mlp { .. }));
+        assert_eq!(c.data.split, "first:16000".parse().unwrap());
+        let c = load(&repo_file("configs/spamassassin.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Text(_)));
+        assert!(matches!(c.transform, TransformSection::Text(_)));
+        assert!(matches!(c.encoder, EncoderConfig::TextCnn { .. }));
+        assert_eq!(c.data.vocab.max_size, 10_000);
+        let c = load(&repo_file("configs/cifar10.toml")).unwrap();
+        assert!(matches!(c.data.source, DataSpec::Cifar10(_)));
+        assert!(matches!(c.transform, TransformSection::Images(_)));
+        assert_eq!(c.encoder, EncoderConfig::Resnet18 { width: 64 });
+        // Round trip of a text recipe through the resolved form.
+        let text = to_toml(&load(&repo_file("configs/spamassassin.toml")).unwrap()).unwrap();
+        assert_eq!(
+            parse(&text, "resolved").unwrap(),
+            load(&repo_file("configs/spamassassin.toml")).unwrap()
         );
     }
 

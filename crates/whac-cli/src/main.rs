@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod progress;
 mod report;
+mod run_data;
 mod run_dir;
 mod summary;
 

@@ -69,6 +69,7 @@ impl Summary {
         s.push_str(&score_lines(
             &self.linear_probe,
             &self.knn,
+            self.head.baseline,
             self.head.baseline_pixels.as_ref(),
             self.head.induced_rbm.as_ref(),
             self.head.geometry.as_ref(),
@@ -98,17 +99,21 @@ pub struct SummaryHead {
     pub learning_rate: f64,
     pub seed: u64,
     pub standardize: Standardize,
+    /// What `baseline_pixels` measured: `raw pixels`, `standardised features` or `tf-idf bag
+    /// of words` (see `whac::eval::baseline_features`).
+    pub baseline: &'static str,
     pub baseline_pixels: Option<FeatureScores>,
     pub induced_rbm: Option<whac::eval::InducedRbmScore>,
     pub geometry: Option<whac_eval::Geometry>,
     pub eval_seconds: f64,
 }
 
-/// The scores as a small terminal table: representation and raw pixels (linear probe, kNN at
+/// The scores as a small terminal table: representation and raw input (linear probe, kNN at
 /// each k), then the induced-RBM test log-likelihood and the embedding geometry when measured.
 pub fn score_lines(
     linear: &whac_eval::ProbeReport,
     knn: &whac::eval::KnnScore,
+    baseline_name: &str,
     baseline: Option<&FeatureScores>,
     induced_rbm: Option<&whac::eval::InducedRbmScore>,
     geometry: Option<&whac_eval::Geometry>,
@@ -123,16 +128,16 @@ pub fn score_lines(
             .map(|a| format!("   {a:<10.4}"))
             .collect()
     };
-    let mut s = format!("                    linear probe (train / test){ks}\n");
+    let mut s = format!("                        linear probe (train / test){ks}\n");
     s.push_str(&format!(
-        "  representation    {:.4} / {:.4}           {}\n",
+        "  representation        {:.4} / {:.4}           {}\n",
         linear.train_accuracy,
         linear.test_accuracy,
         knn_cells(knn)
     ));
     if let Some(b) = baseline {
         s.push_str(&format!(
-            "  raw pixels        {:.4} / {:.4}           {}\n",
+            "  {baseline_name:<22}{:.4} / {:.4}           {}\n",
             b.linear_probe.train_accuracy,
             b.linear_probe.test_accuracy,
             knn_cells(&b.knn)

@@ -3,7 +3,8 @@
 //! - [`ImageSet`] / [`Split`]: grayscale or RGB images in `[0, 1]` with labels;
 //! - [`digits()`]: the embedded UCI optical digits (8×8), with a fixed stratified split;
 //! - [`load_idx_dir`]: MNIST / Fashion-MNIST IDX files (gzip or raw);
-//! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `text:FILE.tsv[.gz][,...]`,
+//! - [`load_cifar10_dir`]: CIFAR-10 binary batches (RGB 32×32);
+//! - [`DataSpec`]: `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`, `text:FILE.tsv[.gz][,...]`,
 //!   `csv:FILE[.gz][,...]` as typed on the command line; [`DataSpec::load`] loads images and
 //!   [`DataSpec::load_dataset`] any domain as a [`Dataset`];
 //! - [`transform`]: the stochastic transformation `T` (data augmentation), configured by
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+mod cifar10;
 mod dataset;
 mod digits;
 mod error;
@@ -35,6 +37,7 @@ mod split;
 pub mod table;
 pub mod text;
 
+pub use cifar10::{CIFAR10_RECORD, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, load_cifar10_dir};
 pub use dataset::Dataset;
 pub use digits::{DIGITS_SIDE, digits};
 pub use error::DataError;

@@ -1,5 +1,5 @@
 //! Which data set to use, as typed on the command line: `digits`, `mnist:DIR`,
-//! `fashion-mnist:DIR` (images), `text:FILE.tsv[.gz][,...]` (text), `csv:FILE[.gz][,...]` (table).
+//! `fashion-mnist:DIR`, `cifar10:DIR` (images), `text:FILE.tsv[.gz][,...]` (text), `csv:FILE[.gz][,...]` (table).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,14 +10,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::source::{CsvSource, TextSource};
 use crate::table::{TableLoadConfig, load_csv_source};
 use crate::text::{TextLoadConfig, load_text_source};
-use crate::{DataError, Dataset, Split, digits, load_idx_dir};
+use crate::{DataError, Dataset, Split, digits, load_cifar10_dir, load_idx_dir};
 
 /// What [`DataSpec::from_str`] accepts, for error messages.
-const ACCEPTED: &str =
-    "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `text:FILE.tsv[.gz]`, `csv:FILE[.gz]`";
+const ACCEPTED: &str = "one of `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`, `text:FILE.tsv[.gz]`, `csv:FILE[.gz]`";
 
 /// The image data sets, for the error of [`DataSpec::load`] on another kind.
-const IMAGES: &str = "an image data set (`digits`, `mnist:DIR`, `fashion-mnist:DIR`) here";
+const IMAGES: &str =
+    "an image data set (`digits`, `mnist:DIR`, `fashion-mnist:DIR`, `cifar10:DIR`) here";
 
 /// A data set: the embedded digits, MNIST / Fashion-MNIST IDX files in a folder, labelled text in
 /// a TSV file, or a labelled numeric table in a CSV file.
@@ -34,6 +34,8 @@ pub enum DataSpec {
     Mnist(PathBuf),
     /// Fashion-MNIST IDX files in this folder (see [`load_idx_dir`]).
     FashionMnist(PathBuf),
+    /// CIFAR-10 binary batches in this folder (see [`load_cifar10_dir`]).
+    Cifar10(PathBuf),
     /// Labelled text (see [`crate::load_text`]).
     Text(TextSource),
     /// A labelled numeric table (see [`crate::load_csv`]).
@@ -41,12 +43,13 @@ pub enum DataSpec {
 }
 
 impl DataSpec {
-    /// Short name: `"digits"`, `"mnist"`, `"fashion-mnist"`, `"text"` or `"csv"`.
+    /// Short name: `"digits"`, `"mnist"`, `"fashion-mnist"`, `"cifar10"`, `"text"` or `"csv"`.
     pub fn name(&self) -> &'static str {
         match self {
             DataSpec::Digits => "digits",
             DataSpec::Mnist(_) => "mnist",
             DataSpec::FashionMnist(_) => "fashion-mnist",
+            DataSpec::Cifar10(_) => "cifar10",
             DataSpec::Text(_) => "text",
             DataSpec::Csv(_) => "csv",
         }
@@ -56,19 +59,23 @@ impl DataSpec {
     pub fn is_images(&self) -> bool {
         matches!(
             self,
-            DataSpec::Digits | DataSpec::Mnist(_) | DataSpec::FashionMnist(_)
+            DataSpec::Digits
+                | DataSpec::Mnist(_)
+                | DataSpec::FashionMnist(_)
+                | DataSpec::Cifar10(_)
         )
     }
 
     /// Loads the training and test images.
     ///
     /// # Errors
-    /// See [`digits()`] and [`load_idx_dir`]; [`DataError::Spec`] for a text or table data set
+    /// See [`digits()`], [`load_idx_dir`] and [`load_cifar10_dir`]; [`DataError::Spec`] for a text or table data set
     /// (load those with [`DataSpec::load_dataset`]).
     pub fn load(&self) -> Result<Split, DataError> {
         match self {
             DataSpec::Digits => digits(),
             DataSpec::Mnist(dir) | DataSpec::FashionMnist(dir) => load_idx_dir(dir),
+            DataSpec::Cifar10(dir) => load_cifar10_dir(dir),
             DataSpec::Text(_) | DataSpec::Csv(_) => Err(DataError::Spec {
                 value: self.to_string(),
                 expected: IMAGES.to_string(),
@@ -110,7 +117,7 @@ impl FromStr for DataSpec {
         let need_dir = |dir: Option<&str>| match dir {
             Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
             _ => Err(err(format!(
-                "`{kind}:DIR` with the folder of its IDX files"
+                "`{kind}:DIR` with the folder of its data files"
             ))),
         };
         match kind {
@@ -118,6 +125,7 @@ impl FromStr for DataSpec {
             "digits" => Err(err("`digits` without a folder (it is embedded)".into())),
             "mnist" => Ok(DataSpec::Mnist(need_dir(dir)?)),
             "fashion-mnist" => Ok(DataSpec::FashionMnist(need_dir(dir)?)),
+            "cifar10" => Ok(DataSpec::Cifar10(need_dir(dir)?)),
             "text" => Ok(DataSpec::Text(s.parse()?)),
             "csv" => Ok(DataSpec::Csv(s.parse()?)),
             _ => Err(err(ACCEPTED.into())),
@@ -129,7 +137,7 @@ impl fmt::Display for DataSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DataSpec::Digits => f.write_str("digits"),
-            DataSpec::Mnist(dir) | DataSpec::FashionMnist(dir) => {
+            DataSpec::Mnist(dir) | DataSpec::FashionMnist(dir) | DataSpec::Cifar10(dir) => {
                 write!(f, "{}:{}", self.name(), dir.display())
             }
             DataSpec::Text(source) => source.fmt(f),

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use crate::compatibility::{CompatibilityConfig, Model};
 use crate::encoder::EncoderConfig;
+use crate::input::{Input, InputShape};
 use crate::objective::nt_xent;
 use crate::train::{Optimizer, OptimizerKind, OptimizerSettings};
 
@@ -87,7 +88,12 @@ pub fn bench_train_step(settings: TrainStepBench, device: &Device) -> TrainStepR
     let compatibility = compatibility_config
         .check()
         .expect("the benchmark recipe is valid");
-    let mut model = Model::new(&encoder, &compatibility_config, SIDE, SIDE, device);
+    let shape = InputShape::Images {
+        channels: 1,
+        height: SIDE,
+        width: SIDE,
+    };
+    let mut model = Model::new(&encoder, &compatibility_config, &shape, device);
     let mut optimizer = Optimizer::new(OptimizerSettings {
         kind: OptimizerKind::Adam,
         adam_epsilon: 1e-8,
@@ -101,9 +107,9 @@ pub fn bench_train_step(settings: TrainStepBench, device: &Device) -> TrainStepR
     let pixels: Vec<f32> = (0..views * SIDE * SIDE)
         .map(|_| rng.random::<f32>())
         .collect();
-    let images = Tensor::<3>::from_data(TensorData::new(pixels, [views, SIDE, SIDE]), device);
+    let images = Tensor::<4>::from_data(TensorData::new(pixels, [views, 1, SIDE, SIDE]), device);
     let mut step = |model: Model| -> (Model, f32) {
-        let z = compatibility.embed(model.project(images.clone()));
+        let z = compatibility.embed(model.project(Input::Images(images.clone())));
         let a = z.clone().slice([0..settings.batch]);
         let b = z.slice([settings.batch..views]);
         let loss = nt_xent(a, b, &compatibility);

@@ -18,6 +18,7 @@ pub mod device;
 pub mod encoder;
 pub mod error;
 pub mod eval;
+pub mod input;
 pub mod objective;
 pub mod ops;
 pub mod train;

@@ -41,10 +41,7 @@ fn autodiff_gradient_through_an_encoder_is_the_essays_formula() {
     let x: Vec<f32> = fixture(n * d_in, 11);
     let copies: Vec<f32> = fixture(b * m * d_in, 12);
     let w: Vec<f32> = fixture(d_in * d, 13).iter().map(|v| v * 0.8).collect();
-    let c = Compatibility {
-        similarity: Similarity::Dot,
-        temperature: tau,
-    };
+    let c = Compatibility::fixed(Similarity::Dot, tau);
 
     // Autodiff.
     let dev = Device::flex().autodiff();
@@ -127,10 +124,7 @@ fn autodiff_gradient_through_an_encoder_is_the_essays_formula() {
 fn mean_of_sampled_gradients_approaches_the_exact_gradient() {
     let (n, b, m, d, tau) = (12, 3, 2, 4, 0.25);
     let batch = [4usize, 9, 0];
-    let c = Compatibility {
-        similarity: Similarity::Cosine,
-        temperature: tau,
-    };
+    let c = Compatibility::fixed(Similarity::Cosine, tau);
     let dev = Device::flex().autodiff();
     let cand_raw = fixture(n * d, 21);
     let copies_raw = fixture(b * m * d, 22);

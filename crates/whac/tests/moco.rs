@@ -9,6 +9,14 @@ use whac::train::MomentumModel;
 
 mod common;
 use common::fixture;
+use whac::input::InputShape;
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 fn rows(data: &[f32], d: usize) -> Vec<Vec<f64>> {
     data.chunks(d)
@@ -23,10 +31,7 @@ fn rows(data: &[f32], d: usize) -> Vec<Vec<f64>> {
 #[test]
 fn moco_matches_a_naive_loop_and_ignores_key_gradients() {
     let (b, k, d, tau) = (4, 6, 5, 0.2);
-    let c = Compatibility {
-        similarity: Similarity::Cosine,
-        temperature: tau,
-    };
+    let c = Compatibility::fixed(Similarity::Cosine, tau);
     let (q, kk, queue) = (fixture(b * d, 1), fixture(b * d, 2), fixture(k * d, 3));
     let (qr, kr, ur) = (rows(&q, d), rows(&kk, d), rows(&queue, d));
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
@@ -96,8 +101,7 @@ fn momentum_encoder_moves_by_one_minus_m_towards_the_trained_model() {
     let model = Model::new(
         &EncoderConfig::default(),
         &CompatibilityConfig::default(),
-        8,
-        8,
+        &DIGITS,
         &dev,
     );
     let mut slow = MomentumModel::new(&model, 0.9);

@@ -10,10 +10,7 @@ mod common;
 use common::fixture;
 
 fn cosine(tau: f64) -> Compatibility {
-    Compatibility {
-        similarity: Similarity::Cosine,
-        temperature: tau,
-    }
+    Compatibility::fixed(Similarity::Cosine, tau)
 }
 
 /// Brute-force mean log p(x_b | T(x_b)) over a data set of N examples, for the examples `batch`.

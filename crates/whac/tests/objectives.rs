@@ -37,10 +37,7 @@ fn softplus(x: f64) -> f64 {
 }
 
 fn cosine(tau: f64) -> Compatibility {
-    Compatibility {
-        similarity: Similarity::Cosine,
-        temperature: tau,
-    }
+    Compatibility::fixed(Similarity::Cosine, tau)
 }
 
 /// The induced-RBM loss written as loops over examples, candidates and copies.

@@ -6,7 +6,15 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use whac::compatibility::{CompatibilityConfig, Model};
 use whac::encoder::EncoderConfig;
+use whac::input::InputShape;
 use whac::train::{Optimizer, OptimizerKind, OptimizerSettings, clip_global_norm};
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 /// Every float parameter: id, rank, values.
 fn parameters(model: &Model) -> Vec<(ParamId, usize, Vec<f32>)> {
@@ -56,8 +64,7 @@ fn model() -> Model {
     Model::new(
         &EncoderConfig::default(),
         &CompatibilityConfig::default(),
-        8,
-        8,
+        &DIGITS,
         &device,
     )
 }

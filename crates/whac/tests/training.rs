@@ -5,12 +5,22 @@ use burn::prelude::*;
 use whac::compatibility::{CompatibilityConfig, Model};
 use whac::encoder::EncoderConfig;
 use whac::eval::embed;
+use whac::input::Examples;
+use whac::input::InputShape;
 use whac::objective::{Negatives, ObjectiveConfig, ObjectiveKind};
 use whac::train::{
     NullObserver, Observer, Standardize, TrainConfig, TrainData, TrainReport, TrainState, fit,
     load_model, resume, save_model,
 };
+use whac_data::Transform;
 use whac_data::TransformConfig;
+
+/// The embedded digits: 8×8 grayscale.
+const DIGITS: InputShape = InputShape::Images {
+    channels: 1,
+    height: 8,
+    width: 8,
+};
 
 /// burn draws initial weights from the device's process-wide generator (`Device::seed`), so runs
 /// in concurrent test threads would interleave their draws: trainings here take turns.
@@ -42,18 +52,16 @@ fn train_with(
     };
     let device = Device::flex().autodiff();
     device.seed(seed);
-    let model = Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device);
+    let model = Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device);
     let standardize = Standardize::fit(&split.train);
     let (model, report) = fit(
         model,
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         TrainData {
-            train: &split.train,
-            transform: &transform,
-            standardize,
-            heldout: Some(&split.test),
+            train: Examples::images(&split.train, &transform, standardize),
+            heldout: Some(Examples::images(&split.test, &transform, standardize)),
         },
         &device,
         &mut NullObserver,
@@ -126,8 +134,18 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     assert_eq!(ra.final_loss, rb.final_loss, "same seed, different loss");
     let device = Device::flex();
     let (a, b) = (a.valid(), b.valid());
-    let (ha, dim) = embed(&a, &split.test, standardize, 256, &device);
-    let (hb, _) = embed(&b, &split.test, standardize, 256, &device);
+    let (ha, dim) = embed(
+        &a,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
+    let (hb, _) = embed(
+        &b,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_eq!(dim, 256);
     assert_eq!(ha, hb);
 
@@ -138,14 +156,23 @@ fn same_seed_same_run_and_checkpoint_round_trip() {
     let mut fresh = Model::new(
         &EncoderConfig::default(),
         &CompatibilityConfig::default(),
-        8,
-        8,
+        &DIGITS,
         &device,
     );
-    let (before, _) = embed(&fresh, &split.test, standardize, 256, &device);
+    let (before, _) = embed(
+        &fresh,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_ne!(before, ha, "a fresh model should differ before loading");
     load_model(&mut fresh, &path).unwrap();
-    let (after, _) = embed(&fresh, &split.test, standardize, 256, &device);
+    let (after, _) = embed(
+        &fresh,
+        &Examples::images(&split.test, &Transform::identity(), standardize),
+        256,
+        &device,
+    );
     assert_eq!(after, ha);
 
     std::fs::write(&path, b"not a safetensors file").unwrap();
@@ -188,10 +215,8 @@ fn interrupted_then_resumed_equals_uninterrupted() {
     };
     let standardize = Standardize::fit(&split.train);
     let data = || TrainData {
-        train: &split.train,
-        transform: &transform,
-        standardize,
-        heldout: Some(&split.test),
+        train: Examples::images(&split.train, &transform, standardize),
+        heldout: Some(Examples::images(&split.test, &transform, standardize)),
     };
     for (kind, negatives) in [
         (ObjectiveKind::Rbm, Negatives::All),
@@ -208,12 +233,12 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let device = Device::flex().autodiff();
         let model_with_seed = |seed: u64| {
             device.seed(seed);
-            Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device)
+            Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device)
         };
         let (whole, whole_report) = fit(
             model_with_seed(5),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -231,7 +256,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
         let err = fit(
             model_with_seed(5),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -246,7 +271,7 @@ fn interrupted_then_resumed_equals_uninterrupted() {
             &state_dir,
             model_with_seed(99),
             objective,
-            compatibility,
+            compatibility.clone(),
             &config,
             data(),
             &device,
@@ -272,8 +297,18 @@ fn interrupted_then_resumed_equals_uninterrupted() {
             );
         }
         let cpu = Device::flex();
-        let (a, _) = embed(&whole.valid(), &split.test, standardize, 512, &cpu);
-        let (b, _) = embed(&resumed.valid(), &split.test, standardize, 512, &cpu);
+        let (a, _) = embed(
+            &whole.valid(),
+            &Examples::images(&split.test, &Transform::identity(), standardize),
+            512,
+            &cpu,
+        );
+        let (b, _) = embed(
+            &resumed.valid(),
+            &Examples::images(&split.test, &Transform::identity(), standardize),
+            512,
+            &cpu,
+        );
         assert!(
             a == b,
             "{kind:?}: resumed weights differ from the uninterrupted run's"
@@ -305,16 +340,14 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         dir: state_dir.clone(),
     };
     let data = || TrainData {
-        train: &split.train,
-        transform: &transform,
-        standardize,
+        train: Examples::images(&split.train, &transform, standardize),
         heldout: None,
     };
-    let fresh = || Model::new(&EncoderConfig::default(), &compat_cfg, 8, 8, &device);
+    let fresh = || Model::new(&EncoderConfig::default(), &compat_cfg, &DIGITS, &device);
     let _ = fit(
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,
@@ -331,7 +364,7 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         &state_dir,
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,
@@ -343,7 +376,7 @@ fn a_checkpoint_interrupted_between_its_renames_still_loads() {
         &dir.path().join("nothing"),
         fresh(),
         objective,
-        compatibility,
+        compatibility.clone(),
         &config,
         data(),
         &device,

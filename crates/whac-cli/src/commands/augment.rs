@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use whac_data::{
-    DataSpec, Dataset, ImageSet, TableLoadConfig, TableSplit, TableTransformConfig, TextLoadConfig,
-    TextSplit, TextTransformConfig, augment_batch, augment_table_batch, augment_text_batch,
+    DataSpec, Dataset, ImageSet, TableSplit, TableTransformConfig, TextSplit, TextTransformConfig,
+    augment_batch, augment_table_batch, augment_text_batch,
 };
 
 use crate::config::{self, RunConfig};
@@ -152,7 +152,13 @@ fn preview(args: PreviewArgs) -> Result<ExitCode> {
         None => RunConfig::default(),
     };
     let config = config::apply_overrides(base, args.data.as_deref(), &args.set)?;
-    let transform = config.transform.check()?;
+    let crate::config::TransformSection::Images(transform) = &config.transform else {
+        bail!(
+            "{}: not image data; expected an image recipe for the grid",
+            config.data.source
+        );
+    };
+    let transform = transform.check()?;
     let copies = match args.copies {
         Some(m) => m,
         None => config.objective.check()?.copies(),
@@ -289,8 +295,8 @@ fn raw_get<T: serde::de::DeserializeOwned>(
 
 /// The preview of a text or table data set: originals and copies, printed (and written to
 /// `--out` if given). The recipe's `[transform]` is read as a text or table transformation,
-/// `objective.copies` and `train.seed` as for images; the loader uses its defaults and the
-/// options of the spec.
+/// `objective.copies` and `train.seed` as for images; the loader takes the recipe's `[data]`
+/// settings and the options of the spec.
 fn preview_records(
     args: &PreviewArgs,
     raw: Option<(&toml::Table, &Path)>,
@@ -317,7 +323,9 @@ fn preview_records(
         Some(s) => s,
         None => raw_get::<u64>(raw, "train", Some("seed"))?.unwrap_or(0),
     };
-    let data = spec.load_dataset(&TextLoadConfig::default(), &TableLoadConfig::default())?;
+    // The recipe's loader settings (split, label column, tokeniser, vocabulary), as in training.
+    let loader: crate::config::DataConfig = raw_get(raw, "data", None)?.unwrap_or_default();
+    let data = spec.load_dataset(&loader.text_load(), &loader.table_load())?;
     let text = match &data {
         Dataset::Text(split) => {
             let config: TextTransformConfig = raw_get(raw, "transform", None)?.unwrap_or_default();

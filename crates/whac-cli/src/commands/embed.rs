@@ -30,7 +30,8 @@ pub struct EmbedArgs {
     /// Run folder written by `whac train`.
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
-    /// Data set to embed instead of the run's own (same image size).
+    /// Data set to embed instead of the run's own (same image size, or a table of the same
+    /// columns).
     #[arg(long, value_name = "SPEC")]
     pub data: Option<String>,
     /// Which split to embed.
@@ -44,24 +45,19 @@ pub struct EmbedArgs {
 pub fn run(args: EmbedArgs) -> Result<ExitCode> {
     let labels_path = labels_path(&args.out)?;
     let run = LoadedRun::open(&args.run, args.data.as_deref())?;
+    let (train, test) = (run.run_data.train()?, run.run_data.test()?);
     let sets = match args.split {
-        SplitChoice::Train => vec![&run.split.train],
-        SplitChoice::Test => vec![&run.split.test],
-        SplitChoice::Both => vec![&run.split.train, &run.split.test],
+        SplitChoice::Train => vec![train],
+        SplitChoice::Test => vec![test],
+        SplitChoice::Both => vec![train, test],
     };
     let mut rows = Vec::new();
     let mut labels = Vec::new();
     let mut dim = 0;
     for set in sets {
-        let (h, d) = embed(
-            &run.model,
-            set,
-            run.standardize,
-            run.config.eval.batch_size,
-            &run.device,
-        ); // [set.len(), d]
+        let (h, d) = embed(&run.model, &set, run.config.eval.batch_size, &run.device); // [set.len(), d]
         rows.extend(h);
-        labels.extend_from_slice(&set.labels);
+        labels.extend(set.labels());
         dim = d;
     }
     let n = labels.len();

@@ -23,8 +23,9 @@ pub struct EvalArgs {
     /// Run folder written by `whac train`.
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
-    /// Data set to measure on instead of the run's own (same image size): `digits`, `mnist:DIR`,
-    /// `fashion-mnist:DIR`. The result then goes to `eval-<data>.json`.
+    /// Data set to measure on instead of the run's own (same image size, or a table of the same
+    /// columns): `digits`, `mnist:DIR`, `fashion-mnist:DIR`, `csv:FILE`. The result then goes to
+    /// `eval-<data>.json`.
     #[arg(long, value_name = "SPEC")]
     pub data: Option<String>,
 }
@@ -40,6 +41,7 @@ pub struct EvalFile {
     pub representation_dim: usize,
     pub standardize: Standardize,
     pub standardize_source: &'static str,
+    pub baseline: &'static str,
     pub linear_probe: whac_eval::ProbeReport,
     pub knn: whac::eval::KnnScore,
     pub baseline_pixels: Option<FeatureScores>,
@@ -54,19 +56,17 @@ pub struct EvalFile {
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let run = LoadedRun::open(&args.run, args.data.as_deref())?;
     let config = &run.config;
-    let transform = config.transform.check()?;
     let compatibility = config.compatibility.check()?;
     let objective = config.objective.check()?;
     let eval = &config.eval;
-    let split = &run.split;
+    let (train, test) = (run.run_data.train()?, run.run_data.test()?);
 
     let start = Instant::now();
     let before = weights(&run.model)?;
     let scores = evaluate_model(
         &run.model,
-        split,
-        &transform,
-        run.standardize,
+        &train,
+        &test,
         &compatibility,
         objective.copies(),
         config.train.seed,
@@ -92,11 +92,12 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         data: run.data.name(),
         data_source: run.data.to_string(),
         run_data_source: config.data.source.to_string(),
-        train_examples: split.train.len(),
-        test_examples: split.test.len(),
+        train_examples: train.len(),
+        test_examples: test.len(),
         representation_dim: dim,
         standardize: run.standardize,
         standardize_source: run.standardize_source,
+        baseline: whac::eval::baseline_name(&train),
         linear_probe: representation.linear_probe,
         knn: representation.knn,
         baseline_pixels,
@@ -148,6 +149,7 @@ fn human(f: &EvalFile, path: &std::path::Path) -> String {
     s.push_str(&score_lines(
         &f.linear_probe,
         &f.knn,
+        f.baseline,
         f.baseline_pixels.as_ref(),
         f.induced_rbm.as_ref(),
         f.geometry.as_ref(),

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use whac::burn::tensor::Device;
 use whac::compatibility::Model;
 use whac::train::{Standardize, load_model};
-use whac_data::{DataSpec, Split};
+use whac_data::DataSpec;
 
-use crate::config::{self, RunConfig};
+use crate::config::{self, Domain, RunConfig};
+use crate::run_data::{CheckedTransform, RunData};
 
 /// A run folder opened for measuring: nothing in it is written by opening it.
 pub struct LoadedRun {
@@ -20,9 +21,10 @@ pub struct LoadedRun {
     pub data: DataSpec,
     /// Whether `data` differs from the run's own `data.source`.
     pub data_differs: bool,
-    /// Both splits of `data`.
-    pub split: Split,
-    /// The input statistics the encoder was trained with (see [`LoadedRun::standardize_source`]).
+    /// Both splits of `data`, with the run's transformation and input statistics (see
+    /// [`LoadedRun::standardize_source`]).
+    pub run_data: RunData,
+    /// The input statistics the encoder was trained with.
     pub standardize: Standardize,
     /// Where `standardize` came from: `summary.json`, or the training split refitted.
     pub standardize_source: &'static str,
@@ -36,8 +38,9 @@ impl LoadedRun {
     /// Opens `dir`, with `data` (a `--data` SPEC) replacing the run's data source if given.
     ///
     /// Errors (one line each): no such folder; `config.toml` unreadable or invalid; an unknown
-    /// `--data`; images of a size the checkpoint does not fit; a missing, truncated or foreign
-    /// checkpoint.
+    /// `--data`; images of a size the checkpoint does not fit; `--data` of another kind than the
+    /// run's, or other text (the vocabulary is the run's training split's); a missing, truncated
+    /// or foreign checkpoint.
     pub fn open(dir: &Path, data: Option<&str>) -> Result<Self> {
         if !dir.is_dir() {
             bail!(
@@ -58,29 +61,29 @@ impl LoadedRun {
             None => config.data.source.clone(),
         };
         let data_differs = data_spec != config.data.source;
-        let split = data_spec.load()?;
-        let (height, width) = (split.train.height, split.train.width);
-        config.encoder.check(height, width).map_err(|e| {
-            anyhow::anyhow!(
-                "{data_spec}: images of {height}×{width} do not fit the run's encoder: {e}"
-            )
+        let (run_domain, domain) = (Domain::of(&config.data.source), Domain::of(&data_spec));
+        if data_differs && (run_domain != domain || domain == Domain::Text) {
+            bail!(
+                "--data {data_spec}: the run {} was trained on {}; expected other data of the same kind (images of its size, or a table of its columns; a text run is measured on its own data, whose training split made the vocabulary)",
+                dir.display(),
+                config.data.source
+            );
+        }
+        let saved = read_standardize(dir);
+        let standardize_source = if saved.is_some() {
+            "summary.json"
+        } else {
+            "refitted on the training split"
+        };
+        let transform = CheckedTransform::check(&config.transform)?;
+        let run_data = RunData::load(&data_spec, &config.data, transform, saved)?;
+        let standardize = run_data.standardize;
+        let shape = run_data.shape();
+        config.encoder.check(&shape).map_err(|e| {
+            anyhow::anyhow!("{data_spec}: its examples do not fit the run's encoder: {e}")
         })?;
 
-        let (standardize, standardize_source) = match read_standardize(dir) {
-            Some(s) => (s, "summary.json"),
-            None => (
-                Standardize::fit(&split.train),
-                "refitted on the training split",
-            ),
-        };
-
-        let mut model = Model::new(
-            &config.encoder,
-            &config.compatibility,
-            height,
-            width,
-            &device,
-        );
+        let mut model = Model::new(&config.encoder, &config.compatibility, &shape, &device);
         let checkpoint = dir.join("checkpoint/model.safetensors");
         if let Err(e) = load_model(&mut model, &checkpoint) {
             // The library reports a tensor of the wrong shape as an `ApplyError::ShapeMismatch`
@@ -89,8 +92,8 @@ impl LoadedRun {
             let message = e.to_string();
             if data_differs && message.contains("ShapeMismatch") {
                 bail!(
-                    "--data {data_spec}: images are {height}×{width}, but the run {} was trained \
-                     on {} images of another size; expected data of the run's image size",
+                    "--data {data_spec}: {shape}, but the run {} was trained \
+                     on {} examples of another shape; expected data of the run's image size or table width",
                     dir.display(),
                     config.data.source
                 );
@@ -102,7 +105,7 @@ impl LoadedRun {
             config,
             data: data_spec,
             data_differs,
-            split,
+            run_data,
             standardize,
             standardize_source,
             model,

@@ -9,14 +9,14 @@ use std::time::Instant;
 use whac::WhacError;
 use whac::burn::module::Module;
 use whac::compatibility::Model;
-use whac::encoder::EncoderConfig;
 use whac::eval::evaluate_model;
 use whac::objective::Objective;
-use whac::train::{Progress, Standardize, TrainData, fit, resume, save_model};
+use whac::train::{Progress, TrainData, fit, resume, save_model};
 
 use crate::args::TrainArgs;
 use crate::config::{self, RunConfig};
 use crate::progress::RunObserver;
+use crate::run_data::{CheckedTransform, RunData};
 use crate::run_dir::RunDir;
 use crate::summary::{Summary, SummaryHead, command_line};
 
@@ -45,17 +45,17 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             config::apply_overrides(base, args.data.as_deref(), &args.set)?
         }
     };
-    let transform = config.transform.check()?;
+    let transform = CheckedTransform::check(&config.transform)?;
     let compatibility = config.compatibility.check()?;
     let objective = config.objective.check()?;
     config.train.check()?;
     let base_device = config.train.device.device()?;
 
     // Stage 2: the data.
-    let split = config.data.source.load()?;
-    config
-        .encoder
-        .check(split.train.height, split.train.width)?;
+    let data = RunData::load(&config.data.source, &config.data, transform, None)?;
+    let (train_set, test_set) = (data.train()?, data.test()?);
+    let shape = data.shape();
+    config.encoder.check(&shape)?;
 
     let run_dir = match &args.resume {
         Some(dir) => RunDir::existing(dir)?,
@@ -70,14 +70,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Stage 3: train.
     let device = base_device.clone().autodiff();
     device.seed(config.train.seed);
-    let model = Model::new(
-        &config.encoder,
-        &config.compatibility,
-        split.train.height,
-        split.train.width,
-        &device,
-    );
-    let standardize = Standardize::fit(&split.train);
+    let model = Model::new(&config.encoder, &config.compatibility, &shape, &device);
+    let standardize = data.standardize;
     let stop = ctrl_c_flag()?;
     let done_steps = match &args.resume {
         Some(_) => Some(saved_step(&state_dir)?),
@@ -91,29 +85,27 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         done_steps,
     )
     .with_context(|| format!("{}: cannot write metrics.jsonl", run_dir.path.display()))?;
-    let data = TrainData {
-        train: &split.train,
-        transform: &transform,
-        standardize,
-        heldout: Some(&split.test),
+    let train_data = TrainData {
+        train: train_set,
+        heldout: Some(test_set),
     };
     let trained = match &args.resume {
         Some(_) => resume(
             &state_dir,
             model,
             objective,
-            compatibility,
+            compatibility.clone(),
             &config.train,
-            data,
+            train_data,
             &device,
             &mut observer,
         ),
         None => fit(
             model,
             objective,
-            compatibility,
+            compatibility.clone(),
             &config.train,
-            data,
+            train_data,
             &device,
             &mut observer,
         ),
@@ -132,14 +124,13 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     let model = model.valid();
     save_model(&model, &run_dir.file("checkpoint/model.safetensors"))?;
 
-    // Stage 4: evaluate the frozen representation, and raw pixels the same way.
+    // Stage 4: evaluate the frozen representation, and the raw input the same way.
     let eval_start = Instant::now();
     let eval = &config.eval;
     let scores = evaluate_model(
         &model,
-        &split,
-        &transform,
-        standardize,
+        &train_set,
+        &test_set,
         &compatibility,
         objective.copies(),
         config.train.seed,
@@ -156,21 +147,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         command: command_line(),
         data: config.data.source.name(),
         data_source: config.data.source.to_string(),
-        train_examples: split.train.len(),
-        test_examples: split.test.len(),
-        encoder: match config.encoder {
-            EncoderConfig::Mlp { .. } => "mlp",
-            EncoderConfig::Cnn { .. } => "cnn",
-        },
+        train_examples: train_set.len(),
+        test_examples: test_set.len(),
+        encoder: config.encoder.name(),
         objective: objective.name(),
         negatives: objective.negatives_name(),
         variant: objective.label(),
         unbiased: matches!(objective, Objective::Rbm { unbiased: true, .. }),
         copies: objective.copies(),
-        temperature: compatibility.temperature,
+        temperature: compatibility.with_model(&model).current_temperature(),
         learning_rate: config.train.learning_rate,
         seed: config.train.seed,
         standardize,
+        baseline: whac::eval::baseline_name(&train_set),
         baseline_pixels,
         induced_rbm,
         geometry,

@@ -60,7 +60,8 @@ fn acc(x: Option<f64>) -> String {
     x.map_or("–".into(), |a| format!("{a:.4}"))
 }
 
-/// The scores table from `summary.json`: the representation beside raw pixels.
+/// The scores table from `summary.json`: the representation beside the raw input (`baseline`:
+/// raw pixels, standardised features or tf-idf bag of words).
 fn scores(s: &Value) -> String {
     let mut rows = vec![
         (
@@ -101,8 +102,13 @@ fn scores(s: &Value) -> String {
         let b = base_also.iter().find(|(bk, _)| *bk == k).map(|x| x.1);
         rows.push((format!("kNN k={k}, test accuracy"), acc(Some(a)), acc(b)));
     }
-    let mut html = String::from(
-        "<table class=\"scores\"><tr><th>measure</th><th>representation</th><th>raw pixels</th></tr>\n",
+    let baseline = s
+        .get("baseline")
+        .and_then(|b| b.as_str())
+        .unwrap_or("raw pixels");
+    let mut html = format!(
+        "<table class=\"scores\"><tr><th>measure</th><th>representation</th><th>{}</th></tr>\n",
+        escape(baseline)
     );
     for (name, rep, base) in rows {
         html += &format!(

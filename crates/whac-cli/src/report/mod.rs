@@ -61,7 +61,6 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
 
     let run = LoadedRun::open(dir, None)?;
     let config = &run.config;
-    let transform = config.transform.check()?;
     let compatibility = config.compatibility.check()?;
     let seed = config.train.seed;
     let batch = config.eval.batch_size;
@@ -71,9 +70,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     let sims = similarities::measure(
         &run.model,
         &compatibility,
-        &run.split.test,
-        &transform,
-        run.standardize,
+        &run.run_data.test()?,
         seed,
         batch,
         &run.device,
@@ -98,7 +95,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     });
 
     sections.push(map_section(&run)?);
-    sections.push(preview_section(&run, &transform, dir)?);
+    sections.extend(preview_section(&run, dir)?);
 
     let run_name = dir
         .canonicalize()
@@ -208,22 +205,21 @@ fn curve_section(c: &metrics::Curves) -> Result<Section> {
 
 /// PCA (and t-SNE) maps of the test representation coloured by label.
 fn map_section(run: &LoadedRun) -> Result<Section> {
-    let test = &run.split.test;
-    let (rows, d) = embed(
-        &run.model,
-        test,
-        run.standardize,
-        run.config.eval.batch_size,
-        &run.device,
-    );
-    let names = map::class_names(run.data.name(), test.num_classes);
+    let test = run.run_data.test()?;
+    let (rows, d) = embed(&run.model, &test, run.config.eval.batch_size, &run.device);
+    let names = match &run.run_data.dataset {
+        whac_data::Dataset::Text(split) => split.classes.clone(),
+        whac_data::Dataset::Table(split) => split.classes.clone(),
+        whac_data::Dataset::Images(_) => map::class_names(run.data.name(), test.num_classes()),
+    };
+    let labels = test.labels();
     let pick = |max: usize| -> (Vec<f32>, Vec<u8>) {
         let idx = similarities::spread(test.len(), max);
         let r = idx
             .iter()
             .flat_map(|&i| rows[i * d..(i + 1) * d].iter().copied())
             .collect();
-        let l = idx.iter().map(|&i| test.labels[i]).collect();
+        let l = idx.iter().map(|&i| labels[i]).collect();
         (r, l)
     };
     let (pca_rows, pca_labels) = pick(PCA_POINTS);
@@ -267,20 +263,25 @@ fn map_section(run: &LoadedRun) -> Result<Section> {
     })
 }
 
-/// The grid `whac augment preview` draws, for the run's recipe.
-fn preview_section(
-    run: &LoadedRun,
-    transform: &whac_data::Transform,
-    dir: &Path,
-) -> Result<Section> {
-    let set = &run.split.train;
+/// The grid `whac augment preview` draws, for the run's recipe (grayscale images only; text and
+/// table previews are printed by `whac augment preview`).
+fn preview_section(run: &LoadedRun, dir: &Path) -> Result<Option<Section>> {
+    let (whac_data::Dataset::Images(split), crate::run_data::CheckedTransform::Images(transform)) =
+        (&run.run_data.dataset, &run.run_data.transform)
+    else {
+        return Ok(None);
+    };
+    let set = &split.train;
+    if set.channels != 1 {
+        return Ok(None);
+    }
     let seed = run.config.train.seed;
     let rows = pick_examples(set, PREVIEW_EXAMPLES, false);
     let tmp = dir.join(".report-augment.png.tmp");
     write_grid_png(set, transform, &rows, PREVIEW_COPIES, seed, None, &tmp)?;
     let png = std::fs::read(&tmp).with_context(|| format!("{}: cannot read", tmp.display()))?;
     let _ = std::fs::remove_file(&tmp);
-    Ok(Section {
+    Ok(Some(Section {
         id: "augment",
         title: "Augmentation preview".into(),
         intro: format!(
@@ -292,5 +293,5 @@ fn preview_section(
             alt: "augmentation preview grid".into(),
             caption: String::new(),
         }],
-    })
+    }))
 }

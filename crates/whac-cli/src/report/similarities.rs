@@ -5,9 +5,8 @@
 use anyhow::Result;
 use plotters::prelude::*;
 use whac::compatibility::{Compatibility, Model};
-use whac::eval::{Side, embed_pixels};
-use whac::train::Standardize;
-use whac_data::{ImageSet, Transform, augment_batch};
+use whac::eval::{Side, embed_values};
+use whac::input::Examples;
 use whac_eval::{histogram, pair_similarities};
 
 use super::canvas::{FONT, PALETTE, SIZE, render_png};
@@ -42,34 +41,24 @@ pub fn spread(n: usize, max: usize) -> Vec<usize> {
     (0..max).map(|i| i * n / max).collect()
 }
 
-/// Draws two copies of up to [`EXAMPLES`] test images with the run's transformation (seed
+/// Draws two copies of up to [`EXAMPLES`] test examples with the run's transformation (seed
 /// `seed`, epoch 0), embeds them on the projection side, and pairs them.
 pub fn measure(
     model: &Model,
     compatibility: &Compatibility,
-    test: &ImageSet,
-    transform: &Transform,
-    standardize: Standardize,
+    test: &Examples<'_>,
     seed: u64,
     batch_size: usize,
     device: &whac::burn::tensor::Device,
 ) -> Similarities {
     let rows = spread(test.len(), EXAMPLES);
-    let (h, w) = (test.height, test.width);
-    let hw = h * w;
-    let mut copies = vec![0.0f32; rows.len() * 2 * hw];
-    augment_batch(transform, test, &rows, 2, seed, 0, &mut copies); // [n, 2, h, w]
-    let (mut a, mut b) = (
-        Vec::with_capacity(rows.len() * hw),
-        Vec::with_capacity(rows.len() * hw),
-    );
-    for pair in copies.chunks(2 * hw) {
-        a.extend_from_slice(&pair[..hw]);
-        b.extend_from_slice(&pair[hw..]);
-    }
+    let shape = test.shape();
+    let copies = test.augment(&rows, 2, seed, 0); // [n, 2, len]
+    let mut views = copies.deinterleave(2, shape.example_len());
+    let (b, a) = (views.pop().expect("two"), views.pop().expect("two"));
     let side = Side::Projection(compatibility);
-    let (za, d) = embed_pixels(model, &a, h, w, standardize, batch_size, device, side);
-    let (zb, _) = embed_pixels(model, &b, h, w, standardize, batch_size, device, side);
+    let (za, d) = embed_values(model, &a, shape, batch_size, device, side);
+    let (zb, _) = embed_values(model, &b, shape, batch_size, device, side);
     let (positives, negatives) = pair_similarities(&za, &zb, d, OFFSETS);
     Similarities {
         positives,

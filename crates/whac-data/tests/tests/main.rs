@@ -1,5 +1,6 @@
 //! Integration tests of whac-data: one test binary, one module per concept.
 
+mod cifar10;
 mod colour;
 mod compose;
 mod idx;

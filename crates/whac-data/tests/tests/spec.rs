@@ -18,6 +18,11 @@ fn parse_display_round_trip() {
             DataSpec::FashionMnist(PathBuf::from("../shared/data/fashion-mnist")),
             "fashion-mnist",
         ),
+        (
+            "cifar10:data/cifar-10-batches-bin",
+            DataSpec::Cifar10(PathBuf::from("data/cifar-10-batches-bin")),
+            "cifar10",
+        ),
         // Only the first colon separates the kind.
         (
             "mnist:C:/x",
@@ -39,7 +44,7 @@ fn parse_display_round_trip() {
 
 #[test]
 fn parse_errors_name_the_value_and_what_is_accepted() {
-    for bad in ["mnits:/x", "", "cifar10", "DIGITS"] {
+    for bad in ["mnits:/x", "", "cifar100:/x", "DIGITS"] {
         let err = bad.parse::<DataSpec>().unwrap_err();
         assert!(matches!(err, DataError::Spec { .. }));
         let msg = err.to_string();

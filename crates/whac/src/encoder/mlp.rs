@@ -3,7 +3,9 @@
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 
-/// Linear + ReLU layers on the flattened image.
+/// Linear + ReLU layers on a flat vector: a flattened image, or a table row. The same network
+/// serves both (an MLP on a feature row is an MLP on a flattened image), so tables reuse
+/// `kind = "mlp"` rather than a kind of their own.
 #[derive(Module, Debug)]
 pub struct Mlp {
     layers: Vec<Linear>,
@@ -11,7 +13,7 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// `input` pixels → `hidden[0]` → … → `hidden[last]`, ReLU after every layer.
+    /// `input` values → `hidden[0]` → … → `hidden[last]`, ReLU after every layer.
     pub fn new(input: usize, hidden: &[usize], device: &Device) -> Self {
         let mut layers = Vec::with_capacity(hidden.len());
         let mut width = input;
@@ -26,11 +28,10 @@ impl Mlp {
     }
 
     /// # Shapes
-    /// - `images`: `[batch, height, width]`
+    /// - `x`: `[batch, input]`
     /// - output: `[batch, hidden.last]`
-    pub fn forward(&self, images: Tensor<3>) -> Tensor<2> {
-        let [batch, height, width] = images.dims();
-        let mut x = images.reshape([batch, height * width]);
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut x = x;
         for layer in &self.layers {
             x = self.activation.forward(layer.forward(x));
         }

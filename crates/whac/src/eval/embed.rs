@@ -1,10 +1,9 @@
 //! Embeddings of a whole split.
 
 use burn::prelude::*;
-use whac_data::ImageSet;
 
 use crate::compatibility::{Compatibility, Model};
-use crate::train::Standardize;
+use crate::input::{Examples, HostValues, InputShape};
 
 /// Which output of the model to collect.
 #[derive(Clone, Copy, Debug)]
@@ -15,75 +14,80 @@ pub enum Side<'a> {
     Projection(&'a Compatibility),
 }
 
-/// The frozen representation `f(x)` (before the projection head) of every image of `set`,
-/// row-major `[set.len(), representation_dim]`, computed in batches of `batch_size` on `device`
-/// (a device without autodiff, matching `model`). Returns the rows and their width.
+/// The frozen representation `f(x)` (before the projection head) of every clean example,
+/// row-major `[examples.len(), representation_dim]`, computed in batches of `batch_size` on
+/// `device` (a device without autodiff, matching `model`). Returns the rows and their width.
 pub fn embed(
     model: &Model,
-    set: &ImageSet,
-    standardize: Standardize,
+    examples: &Examples<'_>,
     batch_size: usize,
     device: &Device,
 ) -> (Vec<f32>, usize) {
-    embed_with(
-        model,
-        set,
-        standardize,
-        batch_size,
-        device,
-        Side::Representation,
-    )
+    embed_with(model, examples, batch_size, device, Side::Representation)
 }
 
 /// Like [`embed`], for either side of the model.
 pub fn embed_with(
     model: &Model,
-    set: &ImageSet,
-    standardize: Standardize,
+    examples: &Examples<'_>,
     batch_size: usize,
     device: &Device,
     side: Side<'_>,
 ) -> (Vec<f32>, usize) {
-    embed_pixels(
-        model,
-        &set.pixels,
-        set.height,
-        set.width,
-        standardize,
-        batch_size,
-        device,
-        side,
-    )
+    embed_first(model, examples, examples.len(), batch_size, device, side)
 }
 
-/// Embeds images given as raw pixels in [0, 1], `[n, height, width]` row-major.
-pub fn embed_pixels(
+/// Like [`embed_with`], for the first `n` examples only.
+pub fn embed_first(
     model: &Model,
-    pixels: &[f32],
-    height: usize,
-    width: usize,
-    standardize: Standardize,
+    examples: &Examples<'_>,
+    n: usize,
     batch_size: usize,
     device: &Device,
     side: Side<'_>,
 ) -> (Vec<f32>, usize) {
-    let dim = height * width;
-    let n = pixels.len() / dim.max(1);
+    let n = n.min(examples.len());
     let step = batch_size.max(1);
     let mut out = Vec::new();
-    let mut width_out = 0;
+    let mut width = 0;
+    for start in (0..n).step_by(step) {
+        let indices: Vec<usize> = (start..(start + step).min(n)).collect();
+        let values = examples.clean(&indices);
+        let (rows, w) = embed_values(model, &values, examples.shape(), step, device, side);
+        out.extend(rows);
+        width = w;
+    }
+    (out, width)
+}
+
+/// Embeds examples already prepared for the network (standardised, padded: what
+/// [`Examples::augment`] and [`Examples::clean`] return), read as `shape`, in batches of
+/// `batch_size`.
+///
+/// # Shapes
+/// - `values`: `[n, example_len]` → `([n, width], width)`
+pub fn embed_values(
+    model: &Model,
+    values: &HostValues,
+    shape: InputShape,
+    batch_size: usize,
+    device: &Device,
+    side: Side<'_>,
+) -> (Vec<f32>, usize) {
+    let len = shape.example_len().max(1);
+    let n = values.len() / len;
+    let step = batch_size.max(1);
+    let mut out = Vec::new();
+    let mut width = 0;
     for start in (0..n).step_by(step) {
         let end = (start + step).min(n);
-        let mut chunk = pixels[start * dim..end * dim].to_vec();
-        standardize.apply(&mut chunk);
-        let images =
-            Tensor::<3>::from_data(TensorData::new(chunk, [end - start, height, width]), device);
+        let input = values.slice(start * len..end * len).to_input(shape, device);
         let h = match side {
-            Side::Representation => model.represent(images),
-            Side::Projection(c) => c.embed(model.project(images)),
-        }; // [b, width_out]
-        width_out = h.dims()[1];
+            Side::Representation => model.represent(input),
+            Side::Projection(c) => c.embed(model.project(input)),
+        }; // [b, width]
+        width = h.dims()[1];
         out.extend(h.into_data().try_to_vec::<f32>().expect("f32 embeddings"));
     }
-    (out, width_out)
+    (out, width)
 }

@@ -4,13 +4,13 @@ use serde::Serialize;
 use whac_eval::{Features, Geometry, ProbeReport, knn_accuracies, linear_probe};
 
 use burn::prelude::*;
-use whac_data::Split;
-use whac_data::transform::Transform;
 
-use super::{EvalConfig, InducedRbmScore, embed, geometry, induced_rbm_log_likelihood};
+use super::{
+    EvalConfig, InducedRbmScore, baseline_features, embed, geometry, induced_rbm_log_likelihood,
+};
 use crate::WhacError;
 use crate::compatibility::{Compatibility, Model};
-use crate::train::Standardize;
+use crate::input::Examples;
 
 /// Scores of one feature space.
 #[derive(Serialize, Clone, Debug)]
@@ -45,13 +45,14 @@ pub struct KnnAt {
     pub test_accuracy: f64,
 }
 
-/// The representation's scores and, if asked, raw pixels' scores and the induced-RBM test
+/// The representation's scores and, if asked, the raw input's scores and the induced-RBM test
 /// log-likelihood.
 #[derive(Serialize, Clone, Debug)]
 pub struct EvalReport {
     /// Scores of the learned representation.
     pub representation: FeatureScores,
-    /// Scores of raw pixels.
+    /// Scores of the raw input (see [`baseline_features`]): pixels, standardised table features
+    /// or tf-idf bag of words. Named for the images it was first measured on.
     pub baseline_pixels: Option<FeatureScores>,
     /// Induced-RBM log-likelihood of the test split.
     pub induced_rbm: Option<InducedRbmScore>,
@@ -107,40 +108,43 @@ pub fn evaluate_features(
     })
 }
 
-/// Everything `[eval]` asks of a trained model: the frozen representation of `split` scored by
-/// linear probe and kNN, raw pixels scored the same way (if `baseline_pixels`), and the
-/// induced-RBM test log-likelihood with `copies` copies from `transform` (if
-/// `induced_rbm_draws > 0`). `device` has no autodiff and matches `model`.
+/// Everything `[eval]` asks of a trained model: the frozen representation of the `train` and
+/// `test` examples scored by linear probe and kNN, the raw input scored the same way (if
+/// `baseline_pixels`), the induced-RBM test log-likelihood with `copies` copies from the test
+/// examples' transformation (if `induced_rbm_draws > 0`), and the geometry of the test
+/// embeddings. `device` has no autodiff and matches `model`.
 pub fn evaluate_model(
     model: &Model,
-    split: &Split,
-    transform: &Transform,
-    standardize: Standardize,
+    train: &Examples<'_>,
+    test: &Examples<'_>,
     compatibility: &Compatibility,
     copies: usize,
     seed: u64,
     config: &EvalConfig,
     device: &Device,
 ) -> Result<EvalReport, WhacError> {
-    let (train_h, dim) = embed(model, &split.train, standardize, config.batch_size, device);
-    let (test_h, _) = embed(model, &split.test, standardize, config.batch_size, device);
-    let classes = split.train.num_classes;
+    let (train_h, dim) = embed(model, train, config.batch_size, device);
+    let (test_h, _) = embed(model, test, config.batch_size, device);
+    let classes = train.num_classes();
+    let (train_labels, test_labels) = (train.labels(), test.labels());
     let representation = evaluate_features(
         &train_h,
-        &split.train.labels,
+        &train_labels,
         &test_h,
-        &split.test.labels,
+        &test_labels,
         dim,
         classes,
         config,
     )?;
+    drop((train_h, test_h));
     let baseline_pixels = if config.baseline_pixels {
+        let (train_x, test_x, d) = baseline_features(train, test);
         Some(evaluate_features(
-            &split.train.pixels,
-            &split.train.labels,
-            &split.test.pixels,
-            &split.test.labels,
-            split.train.dim(),
+            &train_x,
+            &train_labels,
+            &test_x,
+            &test_labels,
+            d,
             classes,
             config,
         )?)
@@ -150,9 +154,7 @@ pub fn evaluate_model(
     let induced_rbm = (config.induced_rbm_draws > 0).then(|| {
         induced_rbm_log_likelihood(
             model,
-            &split.test,
-            transform,
-            standardize,
+            test,
             compatibility,
             copies,
             config.induced_rbm_draws,
@@ -160,17 +162,9 @@ pub fn evaluate_model(
             device,
         )
     });
-    let geometry = config.geometry.then(|| {
-        geometry(
-            model,
-            &split.test,
-            transform,
-            standardize,
-            compatibility,
-            seed,
-            device,
-        )
-    });
+    let geometry = config
+        .geometry
+        .then(|| geometry(model, test, compatibility, seed, device));
     Ok(EvalReport {
         representation,
         baseline_pixels,

@@ -1,15 +1,12 @@
 //! The induced-RBM log-likelihood as an evaluation metric (DESIGN.md §1.2).
 
+use super::{Side, embed_values, embed_with};
+use crate::compatibility::{Compatibility, Model};
+use crate::input::Examples;
+use crate::objective::phi;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 use serde::Serialize;
-use whac_data::ImageSet;
-use whac_data::transform::{Transform, augment_batch};
-
-use super::{Side, embed_pixels, embed_with};
-use crate::compatibility::{Compatibility, Model};
-use crate::objective::phi;
-use crate::train::Standardize;
 
 /// `induced_rbm` in `summary.json`.
 #[derive(Serialize, Clone, Debug)]
@@ -27,50 +24,32 @@ pub struct InducedRbmScore {
 }
 
 /// Mean `log p(x | T(x)) = Φ_x(x) − log Σ_n exp Φ_x(x_n)` over every example of `set`, the
-/// support being `set` itself, with `copies` copies per example drawn from `transform` (seed
-/// `seed`), averaged over `draws` independent draws. Runs on `device` (no autodiff).
+/// support being the examples themselves, with `copies` copies per example drawn from their
+/// transformation (seed `seed`), averaged over `draws` independent draws. Runs on `device` (no
+/// autodiff).
 pub fn induced_rbm_log_likelihood(
     model: &Model,
-    set: &ImageSet,
-    transform: &Transform,
-    standardize: Standardize,
+    set: &Examples<'_>,
     compatibility: &Compatibility,
     copies: usize,
     draws: usize,
     seed: u64,
     device: &Device,
 ) -> InducedRbmScore {
+    let compatibility = &compatibility.with_model(model);
     let n = set.len();
-    let (rows, d) = embed_with(
-        model,
-        set,
-        standardize,
-        1024,
-        device,
-        Side::Projection(compatibility),
-    );
+    let (rows, d) = embed_with(model, set, 1024, device, Side::Projection(compatibility));
     let candidates = Tensor::<2>::from_data(TensorData::new(rows, [n, d]), device); // [N, d]
     let all: Vec<usize> = (0..n).collect();
     let chunk = 256;
     let mut total = 0.0f64;
     for draw in 0..draws {
-        let mut pixels = vec![0.0f32; n * copies * set.dim()];
         // Epochs of training use small numbers; evaluation draws from a far-away stream.
-        augment_batch(
-            transform,
-            set,
-            &all,
-            copies,
-            seed,
-            u64::MAX - draw as u64,
-            &mut pixels,
-        );
-        let (hidden, _) = embed_pixels(
+        let views = set.augment(&all, copies, seed, u64::MAX - draw as u64);
+        let (hidden, _) = embed_values(
             model,
-            &pixels,
-            set.height,
-            set.width,
-            standardize,
+            &views,
+            set.shape(),
             1024,
             device,
             Side::Projection(compatibility),

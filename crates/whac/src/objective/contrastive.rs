@@ -44,7 +44,7 @@ pub fn hard_negative(
     let exp_pos = positive.clone().exp();
     let ng = (exp_pos.clone().mul_scalar(-tau_plus * negatives) + reweighted)
         .div_scalar(1.0 - tau_plus)
-        .clamp_min(negatives * (-1.0 / compatibility.temperature).exp());
+        .clamp_min(negatives * (-1.0 / compatibility.current_temperature()).exp());
     ((exp_pos + ng).log() - positive).mean()
 }
 

@@ -84,10 +84,9 @@ pub fn induced_rbm_loss(
     };
     // Each example's own copies: s(x_b, x̃_{b,m}) with x_b the positive candidate.
     let own = candidates.select(0, positive.clone().reshape([b])); // [B, d]
-    let positive_scores = (own.reshape([b, 1, d]) * copies)
-        .sum_dim(2)
-        .reshape([b, m])
-        .div_scalar(compatibility.temperature);
+    let positive_scores = compatibility
+        .grouped_scores(own.reshape([b, 1, d]), copies)
+        .reshape([b, m]);
     RbmLoss {
         loss,
         phi: phi_bc,

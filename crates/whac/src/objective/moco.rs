@@ -24,10 +24,13 @@ pub fn moco(
     queue: Tensor<2>,
     compatibility: &Compatibility,
 ) -> Tensor<1> {
-    let [b, _] = queries.dims();
-    let positive = (queries.clone() * keys.detach())
-        .sum_dim(1)
-        .div_scalar(compatibility.temperature); // [B, 1]
+    let [b, d] = queries.dims();
+    let positive = compatibility
+        .grouped_scores(
+            queries.clone().reshape([b, 1, d]),
+            keys.detach().reshape([b, 1, d]),
+        )
+        .reshape([b, 1]); // [B, 1]
     let negatives = compatibility.scores(queries, queue.detach()); // [B, K]
     let logits = Tensor::cat(vec![positive, negatives], 1); // [B, 1 + K]
     log_softmax(logits, 1).slice([0..b, 0..1]).mean().neg()

@@ -66,21 +66,16 @@ pub fn induced_rbm_sampled(
     compatibility: &Compatibility,
 ) -> Tensor<1> {
     let [b, _, d] = copies.dims();
-    let t = compatibility.temperature;
-    // Φ_b(x_b) = mean_m softplus(s(x_b, x̃_{b,m})): [B, 1, d] × [B, d, M] → [B, 1, M].
-    let copies_t = copies.swap_dims(1, 2); // [B, d, M]
+    // Φ_b(x_b) = mean_m softplus(s(x_b, x̃_{b,m})): [B, 1, d] against [B, M, d] → [B, 1, M].
     let own = softplus(
-        anchors
-            .reshape([b, 1, d])
-            .matmul(copies_t.clone())
-            .div_scalar(t),
+        compatibility.grouped_scores(anchors.reshape([b, 1, d]), copies.clone()),
         1.0,
     )
     .mean_dim(2)
     .reshape([b]);
-    // Φ_b(x_{n_{b,k}}): [B, K, d] × [B, d, M] → [B, K, M].
+    // Φ_b(x_{n_{b,k}}): [B, K, d] against [B, M, d] → [B, K, M].
     let k = samples.dims()[1];
-    let drawn = softplus(samples.matmul(copies_t).div_scalar(t), 1.0)
+    let drawn = softplus(compatibility.grouped_scores(samples, copies), 1.0)
         .mean_dim(2)
         .reshape([b, k])
         .mean_dim(1)

@@ -4,10 +4,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use std::sync::mpsc::SyncSender;
-use whac_data::ImageSet;
-use whac_data::transform::{Transform, augment_batch};
 
-use super::Standardize;
+use crate::input::{Examples, HostValues};
 
 /// The data order of a run: a fresh permutation per epoch, drawn from `(seed, epoch)` alone, so
 /// a run is reproducible and any epoch's order can be recomputed without replaying the others.
@@ -54,7 +52,7 @@ impl BatchPlan {
     }
 }
 
-/// One batch ready for the model: standardised pixels.
+/// One batch ready for the model (standardised pixels or features, or padded token ids).
 pub struct Batch {
     /// Epoch, 0-based.
     pub epoch: usize,
@@ -62,56 +60,35 @@ pub struct Batch {
     pub size: usize,
     /// Training-set index of each example.
     pub indices: Vec<usize>,
-    /// `[B, H, W]`: the clean examples (the visible side of the induced RBM), when needed.
-    pub clean: Option<Vec<f32>>,
-    /// `[B, A, H, W]`: the augmented views of each example (A from the objective's
+    /// `[B, example_len]`: the clean examples (the visible side of the induced RBM), when
+    /// needed.
+    pub clean: Option<HostValues>,
+    /// `[B, A, example_len]`: the augmented views of each example (A from the objective's
     /// [`ViewPlan`](crate::objective::ViewPlan)).
-    pub copies: Vec<f32>,
+    pub copies: HostValues,
 }
 
 /// Fills `tx` with the batches of `epochs` epochs in order, leaving out the first `skip` batches
 /// of the first epoch (a resumed run); returns early when the receiver hangs up (the trainer
 /// stopped).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn produce(
     plan: &BatchPlan,
     epochs: std::ops::Range<usize>,
     skip: usize,
-    set: &ImageSet,
-    transform: &Transform,
+    examples: Examples<'_>,
     copies: usize,
     needs_clean: bool,
-    standardize: Standardize,
     tx: SyncSender<Batch>,
 ) {
-    let dim = set.dim();
     let first = epochs.start;
     for epoch in epochs {
         let skipped = if epoch == first { skip } else { 0 };
         for indices in plan.batches(epoch).into_iter().skip(skipped) {
-            let b = indices.len();
-            let mut views = vec![0.0f32; b * copies * dim];
-            augment_batch(
-                transform,
-                set,
-                &indices,
-                copies,
-                plan.seed,
-                epoch as u64,
-                &mut views,
-            );
-            standardize.apply(&mut views);
-            let clean = needs_clean.then(|| {
-                let mut clean = Vec::with_capacity(b * dim);
-                for &i in indices.iter() {
-                    clean.extend_from_slice(set.image(i));
-                }
-                standardize.apply(&mut clean);
-                clean
-            });
+            let views = examples.augment(&indices, copies, plan.seed, epoch as u64);
+            let clean = needs_clean.then(|| examples.clean(&indices));
             let batch = Batch {
                 epoch,
-                size: b,
+                size: indices.len(),
                 indices,
                 clean,
                 copies: views,

@@ -4,31 +4,24 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
-use whac_data::ImageSet;
-use whac_data::transform::Transform;
 
 use super::batches::{Batch, BatchPlan, produce};
 use super::monitor::knn_monitor;
-use super::step::{Images, ObjectiveState, StepLoss};
-use super::{
-    EpochRecord, MonitorRecord, Observer, Optimizer, Standardize, StepRecord, TrainConfig,
-};
+use super::step::{ObjectiveState, StepLoss};
+use super::{EpochRecord, MonitorRecord, Observer, Optimizer, StepRecord, TrainConfig};
 use super::{Progress, TrainState};
 use crate::WhacError;
 use crate::compatibility::{Compatibility, Model};
+use crate::input::Examples;
 use crate::objective::{Objective, RbmDiagnostics};
 
 /// What the loop trains on.
 #[derive(Clone, Copy)]
 pub struct TrainData<'a> {
-    /// The training split (clean images in [0, 1]).
-    pub train: &'a ImageSet,
-    /// The checked transformation generator `T`.
-    pub transform: &'a Transform,
-    /// Input normalisation.
-    pub standardize: Standardize,
+    /// The training split with its transformation generator `T` (images, text or table rows).
+    pub train: Examples<'a>,
     /// Held-out examples for the online kNN monitor (`train.monitor_every`), if any.
-    pub heldout: Option<&'a ImageSet>,
+    pub heldout: Option<Examples<'a>>,
 }
 
 /// What training did.
@@ -42,7 +35,7 @@ pub struct TrainReport {
     pub batch_size: usize,
     /// Wall time of the loop, seconds.
     pub train_seconds: f64,
-    /// Images passed through the network (clean + copies).
+    /// Examples passed through the network (clean + copies).
     pub views: usize,
     /// `views / train_seconds`.
     pub views_per_second: f64,
@@ -140,7 +133,7 @@ impl<'a> Setup<'a> {
         data: &TrainData<'a>,
     ) -> Result<Self, WhacError> {
         config.check()?;
-        let set = data.train;
+        let set = &data.train;
         let plan = BatchPlan {
             examples: set.len(),
             batch_size: config.batch_size.min(set.len()),
@@ -166,19 +159,12 @@ impl<'a> Setup<'a> {
         })
     }
 
-    fn images(&self) -> Images<'a> {
-        Images {
-            set: self.data.train,
-            standardize: self.data.standardize,
-        }
-    }
-
     fn objective_state(&self, model: &Model, device: &Device) -> ObjectiveState {
         ObjectiveState::new(
             model,
             self.objective,
-            self.compatibility,
-            &self.images(),
+            self.compatibility.clone(),
+            &self.data.train,
             self.plan.batch_size,
             self.config.seed,
             device,
@@ -207,11 +193,7 @@ fn run(
         data,
         plan,
     } = setup;
-    let images = Images {
-        set: data.train,
-        standardize: data.standardize,
-    };
-    let set = data.train;
+    let examples = data.train;
     let steps_per_epoch = plan.steps_per_epoch();
     let total_steps = steps_per_epoch * config.epochs;
     let schedule = config.schedule(steps_per_epoch);
@@ -235,11 +217,9 @@ fn run(
                 &producer_plan,
                 first_epoch..config.epochs,
                 skip,
-                set,
-                data.transform,
+                examples,
                 views.augmented,
                 views.clean,
-                data.standardize,
                 tx,
             );
         });
@@ -252,7 +232,7 @@ fn run(
                 views: n_views,
             } = state
                 .objective
-                .loss(&state.model, batch, step, &images, device);
+                .loss(&state.model, batch, step, &examples, device);
             let loss_value = loss.clone().into_scalar::<f32>();
             let learning_rate = schedule.rate(step);
             if !loss_value.is_finite() {
@@ -287,9 +267,10 @@ fn run(
                     loss_avg: (p.log_loss_sum / p.log_steps as f64) as f32,
                     learning_rate,
                     views_per_second: p.views as f64 / seconds.max(1e-9),
-                    rbm: rbm_out
-                        .as_ref()
-                        .map(|o| RbmDiagnostics::of(o, compatibility.temperature)),
+                    rbm: rbm_out.as_ref().map(|o| {
+                        let t = compatibility.with_model(&state.model).current_temperature();
+                        RbmDiagnostics::of(o, t)
+                    }),
                 };
                 p.first_steps_loss.get_or_insert(f64::from(record.loss_avg));
                 p.last_steps_loss = Some(f64::from(record.loss_avg));
@@ -320,9 +301,8 @@ fn run(
                 {
                     let record = knn_monitor(
                         &state.model.valid(),
-                        set,
-                        heldout,
-                        data.standardize,
+                        &examples,
+                        &heldout,
                         &device.clone().inner(),
                         epoch + 1,
                         step,

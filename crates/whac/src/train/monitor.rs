@@ -3,12 +3,12 @@
 use std::time::Instant;
 
 use burn::prelude::*;
-use whac_data::ImageSet;
 use whac_eval::{Features, KnnConfig, knn_accuracy};
 
-use super::{MonitorRecord, Standardize};
+use super::MonitorRecord;
 use crate::compatibility::Model;
-use crate::eval::{Side, embed_pixels};
+use crate::eval::{Side, embed_first};
+use crate::input::Examples;
 
 /// Training examples the monitor votes with, at most.
 pub const MONITOR_TRAIN: usize = 10_000;
@@ -22,9 +22,8 @@ pub const MONITOR_K: usize = 20;
 /// autodiff, on `device`).
 pub(crate) fn knn_monitor(
     model: &Model,
-    train: &ImageSet,
-    heldout: &ImageSet,
-    standardize: Standardize,
+    train: &Examples<'_>,
+    heldout: &Examples<'_>,
     device: &Device,
     epoch: usize,
     step: usize,
@@ -34,26 +33,17 @@ pub(crate) fn knn_monitor(
         train.len().min(MONITOR_TRAIN),
         heldout.len().min(MONITOR_HELDOUT),
     );
-    let embed = |set: &ImageSet, rows: usize| {
-        embed_pixels(
-            model,
-            &set.pixels[..rows * set.dim()],
-            set.height,
-            set.width,
-            standardize,
-            1024,
-            device,
-            Side::Representation,
-        )
+    let embed = |set: &Examples<'_>, rows: usize| {
+        embed_first(model, set, rows, 1024, device, Side::Representation)
     };
     let (train_h, d) = embed(train, n);
     let (test_h, _) = embed(heldout, m);
     let knn_accuracy = knn_accuracy(
         Features::new(&train_h, n, d),
-        &train.labels[..n],
+        &train.labels()[..n],
         Features::new(&test_h, m, d),
-        &heldout.labels[..m],
-        train.num_classes.max(heldout.num_classes),
+        &heldout.labels()[..m],
+        train.num_classes().max(heldout.num_classes()),
         &KnnConfig {
             k: MONITOR_K,
             temperature: 0.1,

@@ -15,6 +15,12 @@ pub struct Standardize {
 }
 
 impl Standardize {
+    /// Values fed as they are (text and tables).
+    pub const IDENTITY: Standardize = Standardize {
+        mean: 0.0,
+        std: 1.0,
+    };
+
     /// Statistics of a training split.
     pub fn fit(train: &ImageSet) -> Self {
         let (mean, std) = train.pixel_mean_std();

@@ -5,12 +5,12 @@ use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
-use whac_data::ImageSet;
 
+use super::MomentumModel;
 use super::batches::Batch;
-use super::{MomentumModel, Standardize};
 use crate::compatibility::{Compatibility, Model};
 use crate::eval::{Side, embed_with};
+use crate::input::{Examples, HostValues, InputShape};
 use crate::objective::{
     KeyQueue, MemoryBank, Objective, RbmLoss, RbmNegatives, debiased_contrastive, draw_candidates,
     hard_negative, index_tensor, induced_rbm_importance, induced_rbm_loss, induced_rbm_sampled,
@@ -23,7 +23,7 @@ pub(crate) struct StepLoss {
     pub loss: Tensor<1>,
     /// The induced-RBM quantities, for diagnostics (`rbm` only).
     pub rbm: Option<RbmLoss>,
-    /// Images encoded this step, by the trained and the momentum encoder together.
+    /// Examples encoded this step, by the trained and the momentum encoder together.
     pub views: usize,
 }
 
@@ -43,12 +43,6 @@ pub(crate) struct ObjectiveState {
     queue_len: usize,
 }
 
-/// The training images and how they are fed to the network.
-pub(crate) struct Images<'a> {
-    pub set: &'a ImageSet,
-    pub standardize: Standardize,
-}
-
 impl ObjectiveState {
     /// The state at step 0: a bank of every example under the initial model, a momentum copy of
     /// it, a queue of random unit keys, as the objective needs.
@@ -56,18 +50,18 @@ impl ObjectiveState {
         model: &Model,
         objective: Objective,
         compatibility: Compatibility,
-        images: &Images<'_>,
+        examples: &Examples<'_>,
         batch_size: usize,
         seed: u64,
         device: &Device,
     ) -> Self {
         let bank = objective
             .uses_bank()
-            .then(|| initial_bank(model, &compatibility, images, objective, device));
+            .then(|| initial_bank(model, &compatibility, examples, objective, device));
         let momentum = objective
             .momentum_encoder()
             .map(|m| MomentumModel::new(model, m));
-        let n = images.set.len();
+        let n = examples.len();
         let queue_len = match objective {
             // Keys of earlier batches only: at most N − B, and at least one batch.
             Objective::Moco { queue, .. } => {
@@ -94,19 +88,17 @@ impl ObjectiveState {
         model: &Model,
         batch: Batch,
         step: usize,
-        images: &Images<'_>,
+        examples: &Examples<'_>,
         device: &Device,
     ) -> StepLoss {
         self.sampler = StdRng::seed_from_u64(
             self.seed ^ 0x6261_6e6b ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         let b = batch.size;
-        let (h, w) = (images.set.height, images.set.width);
-        let compatibility = self.compatibility;
-        let online = |pixels: Vec<f32>, n: usize| {
-            let x = Tensor::<3>::from_data(TensorData::new(pixels, [n, h, w]), device);
-            compatibility.embed(model.project(x))
-        };
+        let shape = examples.shape();
+        let compatibility = self.compatibility.with_model(model);
+        let online =
+            |values: HostValues| compatibility.embed(model.project(values.to_input(shape, device)));
         match self.objective {
             Objective::Rbm {
                 copies: m,
@@ -121,18 +113,18 @@ impl ObjectiveState {
                 // With a momentum encoder, the bank and the visible sides compared with it are
                 // its embeddings; `sampled` still draws fresh visible sides from the trained one.
                 let keys = self.momentum.as_ref().map(|slow| {
-                    let pixels = clean
+                    let values = clean
                         .clone()
                         .expect("bank strategies have a clean visible side");
-                    momentum_embed(slow, &compatibility, pixels, [b, h, w], device)
+                    momentum_embed(slow, &compatibility, values, shape, device)
                 });
                 let online_visible =
                     keys.is_none() || matches!(negatives, RbmNegatives::Sampled { .. });
                 let mut views = b * a + keys.as_ref().map_or(0, |_| b);
                 let (anchors, augmented) = match clean.filter(|_| online_visible) {
-                    Some(mut pixels) => {
-                        pixels.extend_from_slice(&batch.copies);
-                        let z = online(pixels, b * (a + 1));
+                    Some(mut values) => {
+                        values.append(&batch.copies);
+                        let z = online(values); // [B (1 + A), P]
                         let p = z.dims()[1];
                         views += b;
                         (
@@ -141,7 +133,7 @@ impl ObjectiveState {
                         )
                     }
                     None => {
-                        let z = online(batch.copies, b * a);
+                        let z = online(batch.copies); // [B A, P]
                         let p = z.dims()[1];
                         (None, z.reshape([b, a, p]))
                     }
@@ -159,12 +151,13 @@ impl ObjectiveState {
                 });
                 let bank_rows = keys.unwrap_or_else(|| visible.clone().detach());
                 let (out, drawn_views) = self.rbm(
+                    &compatibility,
                     visible,
                     hidden,
                     second,
                     negatives,
                     &batch.indices,
-                    images,
+                    examples,
                     &online,
                     device,
                 );
@@ -178,20 +171,16 @@ impl ObjectiveState {
                 }
             }
             Objective::Moco { .. } => {
-                let dim = h * w;
-                // Views are stored example after example: [B, 2, H, W].
-                let mut view_a = Vec::with_capacity(b * dim);
-                let mut view_b = Vec::with_capacity(b * dim);
-                for pair in batch.copies.chunks_exact(2 * dim) {
-                    view_a.extend_from_slice(&pair[..dim]);
-                    view_b.extend_from_slice(&pair[dim..]);
-                }
-                let queries = online(view_a, b);
+                // Views are stored example after example: [B, 2, len].
+                let mut views = batch.copies.deinterleave(2, shape.example_len());
+                let view_b = views.pop().expect("two views");
+                let view_a = views.pop().expect("two views");
+                let queries = online(view_a);
                 let slow = self
                     .momentum
                     .as_ref()
                     .expect("moco keeps a momentum encoder");
-                let keys = momentum_embed(slow, &compatibility, view_b, [b, h, w], device);
+                let keys = momentum_embed(slow, &compatibility, view_b, shape, device);
                 let p = keys.dims()[1];
                 let queue_len = self.queue_len;
                 let sampler = &mut self.sampler;
@@ -207,7 +196,7 @@ impl ObjectiveState {
                 }
             }
             Objective::NtXent | Objective::Dcl { .. } | Objective::Hcl { .. } => {
-                let z = online(batch.copies, 2 * b);
+                let z = online(batch.copies); // [2B, P]
                 let p = z.dims()[1];
                 let z = z.reshape([b, 2, p]);
                 let va = z.clone().slice([0..b, 0..1, 0..p]).reshape([b, p]);
@@ -270,23 +259,23 @@ impl ObjectiveState {
         }
     }
 
-    /// The induced-RBM loss with the candidates of `negatives`, and the images the `sampled`
+    /// The induced-RBM loss with the candidates of `negatives`, and the examples the `sampled`
     /// draws added.
     #[allow(clippy::too_many_arguments)]
     fn rbm(
         &mut self,
+        compatibility: &Compatibility,
         visible: Tensor<2>,
         hidden: Tensor<3>,
         second: Option<Tensor<3>>,
         negatives: RbmNegatives,
         indices: &[usize],
-        images: &Images<'_>,
-        online: &dyn Fn(Vec<f32>, usize) -> Tensor<2>,
+        examples: &Examples<'_>,
+        online: &dyn Fn(HostValues) -> Tensor<2>,
         device: &Device,
     ) -> (RbmLoss, usize) {
-        let compatibility = &self.compatibility;
         let b = indices.len();
-        let support = images.set.len();
+        let support = examples.len();
         let own = index_tensor(&(0..b).collect::<Vec<_>>(), device);
         let batch_idx = index_tensor(indices, device);
         match (negatives, self.bank.as_ref()) {
@@ -329,13 +318,7 @@ impl ObjectiveState {
                     .iter()
                     .map(|i| unique.binary_search(i).expect("drawn index is in unique"))
                     .collect();
-                let dim = images.set.dim();
-                let mut pixels = Vec::with_capacity(unique.len() * dim);
-                for &i in &unique {
-                    pixels.extend_from_slice(images.set.image(i));
-                }
-                images.standardize.apply(&mut pixels);
-                let z = online(pixels, unique.len()); // [U, P]
+                let z = online(examples.clean(&unique)); // [U, P]
                 let p = z.dims()[1];
                 let samples = z
                     .select(0, index_tensor(&position, device))
@@ -370,17 +353,17 @@ pub(crate) struct StateParts<'a> {
     pub momentum: Option<&'a Model>,
 }
 
-/// Embeds `[n, h, w]` standardised pixels with the momentum encoder; the result lives on the
-/// training device, without gradient.
+/// Embeds `[n, example_len]` prepared examples with the momentum encoder; the result lives on
+/// the training device, without gradient.
 fn momentum_embed(
     slow: &MomentumModel,
     compatibility: &Compatibility,
-    pixels: Vec<f32>,
-    shape: [usize; 3],
+    values: HostValues,
+    shape: InputShape,
     device: &Device,
 ) -> Tensor<2> {
     let inner = device.clone().inner();
-    let x = Tensor::<3>::from_data(TensorData::new(pixels, shape), &inner);
+    let x = values.to_input(shape, &inner);
     Tensor::from_inner(compatibility.embed(slow.model().project(x)))
 }
 
@@ -405,15 +388,14 @@ fn random_keys(
 fn initial_bank(
     model: &Model,
     compatibility: &Compatibility,
-    images: &Images<'_>,
+    examples: &Examples<'_>,
     objective: Objective,
     device: &Device,
 ) -> MemoryBank {
     let inner = device.clone().inner();
     let (rows, dim) = embed_with(
         &model.valid(),
-        images.set,
-        images.standardize,
+        examples,
         1024,
         &inner,
         Side::Projection(compatibility),
@@ -422,6 +404,6 @@ fn initial_bank(
         Objective::Rbm { bank_momentum, .. } => bank_momentum,
         _ => 0.0,
     };
-    let rows = Tensor::<2>::from_data(TensorData::new(rows, [images.set.len(), dim]), device);
+    let rows = Tensor::<2>::from_data(TensorData::new(rows, [examples.len(), dim]), device);
     MemoryBank::new(rows, momentum)
 }

@@ -110,8 +110,8 @@ pub fn bench_train_step(settings: TrainStepBench, device: &Device) -> TrainStepR
     let images = Tensor::<4>::from_data(TensorData::new(pixels, [views, 1, SIDE, SIDE]), device);
     let mut step = |model: Model| -> (Model, f32) {
         let z = compatibility.embed(model.project(Input::Images(images.clone())));
-        let a = z.clone().slice([0..settings.batch]);
-        let b = z.slice([settings.batch..views]);
+        let a = z.clone().narrow(0, 0, settings.batch);
+        let b = z.narrow(0, settings.batch, settings.batch);
         let loss = nt_xent(a, b, &compatibility);
         let value = loss.clone().into_scalar::<f32>();
         let grads = GradientsParams::from_grads(loss.backward(), &model);

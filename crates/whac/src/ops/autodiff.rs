@@ -2,18 +2,40 @@
 //! [`super::conv`] and [`super::pool`] registered as graph nodes.
 
 use burn::backend::Flex;
-use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 
 use super::CpuKernels;
-use super::conv::{conv_relu_backward, conv_relu_pool_backward, conv_relu_pool_forward};
+use super::conv::{
+    ConvGrads, ConvShape, conv_relu_backward, conv_relu_pool_backward, conv_relu_pool_forward,
+};
 use super::flex::{conv_shape, dims4, tensor, values};
 use super::pool::max_pool2_backward;
+
+/// Registers the input (when tracked), weight and bias gradients of a convolution, for the
+/// parent nodes `[x, weight, bias]` that are tracked.
+fn register_conv_grads(
+    grads: &mut Gradients,
+    [x, weight, bias]: [Option<NodeId>; 3],
+    s: &ConvShape,
+    g: ConvGrads,
+) {
+    if let (Some(id), Some(gx)) = (x, g.x) {
+        grads.register::<Flex>(id, tensor(gx, [s.batch, s.c_in, s.height, s.width]));
+    }
+    if let Some(id) = weight {
+        let shape = [s.c_out, s.c_in, s.kernel, s.kernel];
+        grads.register::<Flex>(id, tensor(g.weight, shape));
+    }
+    if let Some(id) = bias {
+        grads.register::<Flex>(id, tensor(g.bias, [s.c_out]));
+    }
+}
 
 /// Backward of `conv_same_relu`; state: input, weight, output (for the ReLU mask).
 #[derive(Debug)]
@@ -35,16 +57,8 @@ impl Backward<Flex, 3> for ConvReluBackward {
             &s,
             node_x.is_some(),
         );
-        if let (Some(node), Some(gx)) = (node_x, g.x) {
-            grads.register::<Flex>(node.id, tensor(gx, [s.batch, s.c_in, s.height, s.width]));
-        }
-        if let Some(node) = node_w {
-            let shape = [s.c_out, s.c_in, s.kernel, s.kernel];
-            grads.register::<Flex>(node.id, tensor(g.weight, shape));
-        }
-        if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, tensor(g.bias, [s.c_out]));
-        }
+        let ids = [node_x, node_w, node_b].map(|node| node.map(|n| n.id));
+        register_conv_grads(grads, ids, &s, g);
     }
 }
 
@@ -69,16 +83,8 @@ impl Backward<Flex, 3> for ConvReluPoolBackward {
             &s,
             node_x.is_some(),
         );
-        if let (Some(node), Some(gx)) = (node_x, g.x) {
-            grads.register::<Flex>(node.id, tensor(gx, [s.batch, s.c_in, s.height, s.width]));
-        }
-        if let Some(node) = node_w {
-            let shape = [s.c_out, s.c_in, s.kernel, s.kernel];
-            grads.register::<Flex>(node.id, tensor(g.weight, shape));
-        }
-        if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, tensor(g.bias, [s.c_out]));
-        }
+        let ids = [node_x, node_w, node_b].map(|node| node.map(|n| n.id));
+        register_conv_grads(grads, ids, &s, g);
     }
 }
 

@@ -405,33 +405,45 @@ mod tests {
             .collect()
     }
 
-    /// The convolution written as the definition, one output value at a time.
-    fn naive_pre(x: &[f32], w: &[f32], b: &[f32], s: &ConvShape) -> Vec<f32> {
+    /// Every multiply-add of the convolution's definition, as `(output, input, weight)` indices
+    /// into the NCHW output, the NCHW input and the `[c_out, c_in, K, K]` weight.
+    fn taps(s: &ConvShape) -> Vec<(usize, usize, usize)> {
         let (h, wd, k) = (s.height as isize, s.width as isize, s.kernel as isize);
         let pad = k / 2;
-        let mut out = vec![0.0f32; s.batch * s.image_out()];
-        for n in 0..s.batch {
-            for o in 0..s.c_out {
+        let mut taps = Vec::new();
+        for n in 0..s.batch as isize {
+            for o in 0..s.c_out as isize {
                 for y in 0..h {
                     for xx in 0..wd {
-                        let mut acc = b[o];
-                        for c in 0..s.c_in {
+                        let oi = ((n * s.c_out as isize + o) * h + y) * wd + xx;
+                        for c in 0..s.c_in as isize {
                             for ky in 0..k {
                                 for kx in 0..k {
                                     let (sy, sx) = (y + ky - pad, xx + kx - pad);
                                     if sy < 0 || sy >= h || sx < 0 || sx >= wd {
                                         continue;
                                     }
-                                    let xi = ((n * s.c_in + c) as isize * h + sy) * wd + sx;
-                                    let wi = ((o * s.c_in + c) as isize * k + ky) * k + kx;
-                                    acc += x[xi as usize] * w[wi as usize];
+                                    let xi = ((n * s.c_in as isize + c) * h + sy) * wd + sx;
+                                    let wi = ((o * s.c_in as isize + c) * k + ky) * k + kx;
+                                    taps.push((oi as usize, xi as usize, wi as usize));
                                 }
                             }
                         }
-                        out[((n * s.c_out + o) as isize * h * wd + y * wd + xx) as usize] = acc;
                     }
                 }
             }
+        }
+        taps
+    }
+
+    /// The convolution (before ReLU) written as the definition.
+    fn naive_pre(x: &[f32], w: &[f32], b: &[f32], s: &ConvShape) -> Vec<f32> {
+        let plane = s.height * s.width;
+        let mut out: Vec<f32> = (0..s.batch * s.image_out())
+            .map(|i| b[(i / plane) % s.c_out])
+            .collect();
+        for (oi, xi, wi) in taps(s) {
+            out[oi] += x[xi] * w[wi];
         }
         out
     }
@@ -490,40 +502,23 @@ mod tests {
         r: &[f32],
         s: &ConvShape,
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-        let pre = naive_pre(x, w, b, s);
-        let (h, wd, k) = (s.height as isize, s.width as isize, s.kernel as isize);
-        let pad = k / 2;
+        let plane = s.height * s.width;
+        let g: Vec<f32> = naive_pre(x, w, b, s)
+            .iter()
+            .zip(r)
+            .map(|(&p, &r)| if p > 0.0 { r } else { 0.0 })
+            .collect();
         let (mut gx, mut gw, mut gb) = (
             vec![0.0f32; x.len()],
             vec![0.0f32; w.len()],
             vec![0.0f32; b.len()],
         );
-        for n in 0..s.batch {
-            for o in 0..s.c_out {
-                for y in 0..h {
-                    for xx in 0..wd {
-                        let oi = ((n * s.c_out + o) as isize * h * wd + y * wd + xx) as usize;
-                        let g = if pre[oi] > 0.0 { r[oi] } else { 0.0 };
-                        gb[o] += g;
-                        for c in 0..s.c_in {
-                            for ky in 0..k {
-                                for kx in 0..k {
-                                    let (sy, sx) = (y + ky - pad, xx + kx - pad);
-                                    if sy < 0 || sy >= h || sx < 0 || sx >= wd {
-                                        continue;
-                                    }
-                                    let xi =
-                                        (((n * s.c_in + c) as isize * h + sy) * wd + sx) as usize;
-                                    let wi =
-                                        (((o * s.c_in + c) as isize * k + ky) * k + kx) as usize;
-                                    gx[xi] += g * w[wi];
-                                    gw[wi] += g * x[xi];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for (i, &gi) in g.iter().enumerate() {
+            gb[(i / plane) % s.c_out] += gi;
+        }
+        for (oi, xi, wi) in taps(s) {
+            gx[xi] += g[oi] * w[wi];
+            gw[wi] += g[oi] * x[xi];
         }
         (gx, gw, gb)
     }

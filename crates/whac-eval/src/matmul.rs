@@ -7,8 +7,10 @@
 use gemm::Parallelism;
 
 /// The element types the wrapper accepts: those `gemm` supports (f32, f64). Sealed.
-pub trait Element: Copy + Default + 'static + sealed::Sealed {
-    /// The multiplicative identity, gemm's `beta`.
+pub trait Element:
+    Copy + Default + std::ops::Mul<Output = Self> + 'static + sealed::Sealed
+{
+    /// The multiplicative identity.
     const ONE: Self;
 }
 
@@ -75,19 +77,38 @@ impl<'a, T> MatRef<'a, T> {
 /// # Shapes
 /// `a`: m × k, `b`: k × n, `dst`: m × n (`dst.len() == m · n`). Runs on the rayon pool.
 pub fn matmul<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
-    checked_gemm(dst, a, b, accumulate, Parallelism::Rayon(0));
+    let alpha = accumulate.then_some(T::ONE);
+    checked_gemm(dst, a, b, alpha, T::ONE, Parallelism::Rayon(0));
+}
+
+/// `dst = alpha · dst + beta · a · b`, or `dst = beta · a · b` when `alpha` is `None` (`dst` is
+/// then not read, so it may hold anything). The scaling happens inside gemm's store, so a
+/// scaled update such as `v = μ·v + η·aᵀb` costs no extra pass over `dst`.
+///
+/// # Shapes
+/// As [`matmul`]. Runs on the rayon pool.
+pub fn matmul_scaled<T: Element>(
+    dst: &mut [T],
+    a: MatRef<T>,
+    b: MatRef<T>,
+    alpha: Option<T>,
+    beta: T,
+) {
+    checked_gemm(dst, a, b, alpha, beta, Parallelism::Rayon(0));
 }
 
 /// [`matmul`] on the calling thread only, for small blocks inside an outer parallel loop.
 pub fn matmul_serial<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
-    checked_gemm(dst, a, b, accumulate, Parallelism::None);
+    let alpha = accumulate.then_some(T::ONE);
+    checked_gemm(dst, a, b, alpha, T::ONE, Parallelism::None);
 }
 
 fn checked_gemm<T: Element>(
     dst: &mut [T],
     a: MatRef<T>,
     b: MatRef<T>,
-    accumulate: bool,
+    alpha: Option<T>,
+    beta: T,
     par: Parallelism,
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
@@ -106,8 +127,9 @@ fn checked_gemm<T: Element>(
         return;
     }
     if k == 0 {
-        if !accumulate {
-            dst.fill(T::default());
+        match alpha {
+            None => dst.fill(T::default()),
+            Some(alpha) => dst.iter_mut().for_each(|x| *x = alpha * *x),
         }
         return;
     }
@@ -128,15 +150,15 @@ fn checked_gemm<T: Element>(
             dst.as_mut_ptr(),
             1,
             s(n),
-            accumulate,
+            alpha.is_some(),
             a.data.as_ptr(),
             s(a.col_stride),
             s(a.row_stride),
             b.data.as_ptr(),
             s(b.col_stride),
             s(b.row_stride),
-            T::ONE,
-            T::ONE,
+            alpha.unwrap_or(T::ONE),
+            beta,
             false,
             false,
             false,
@@ -204,6 +226,28 @@ mod tests {
         );
         for (g, w) in got.iter().zip(&want) {
             assert!((g - 2.0 * w).abs() < 1e-5, "{g} vs {}", 2.0 * w);
+        }
+        // Scaled: 0.5 · (2 a·b) + (−3) · a·b = −2 a·b; without alpha, dst is overwritten.
+        matmul_scaled(
+            &mut got,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            Some(0.5),
+            -3.0,
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g + 2.0 * w).abs() < 1e-5, "{g} vs {}", -2.0 * w);
+        }
+        let mut fresh = vec![f32::NAN; m * n];
+        matmul_scaled(
+            &mut fresh,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            None,
+            0.25,
+        );
+        for (g, w) in fresh.iter().zip(&want) {
+            assert!((g - 0.25 * w).abs() < 1e-5, "{g} vs {}", 0.25 * w);
         }
     }
 

@@ -5,10 +5,14 @@
 //! depend on the number of threads.
 
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::Rbm;
+pub(crate) use crate::rows::sigmoid;
+use crate::rows::{bernoulli_row, row_key, sigmoid_row, squared_error};
+use crate::sparse::{Ones, Tiled};
+use std::cell::OnceCell;
 use whac_eval::matmul::{MatRef, matmul};
 
 /// RBM parameters in f32, the precision of training and sampling. [`Rbm`] (f64) is the model
@@ -50,12 +54,34 @@ impl Params {
         Rbm::new(f(&self.w), f(&self.b), f(&self.c))
     }
 
-    /// `v · W` (no bias).
+    /// `v · W` (no bias); sparse binary `v` (see [`crate::sparse`]) as sums of rows of `W`.
     ///
     /// # Shapes
     /// `v`: `n × D` → `n × J`.
     pub fn mul_w(&self, v: &[f32], n: usize) -> Vec<f32> {
+        let ones = Ones::of(v, self.visible());
+        self.mul_w_ones(v, n, ones.as_ref(), &OnceCell::new())
+    }
+
+    /// [`Params::mul_w`] with the ones of `v` already found (`None`: a dense gemm) and a cell
+    /// for `W` in tiles, filled on first use, so that several products share one tiling.
+    pub(crate) fn mul_w_ones(
+        &self,
+        v: &[f32],
+        n: usize,
+        ones: Option<&Ones>,
+        w_tiled: &OnceCell<Tiled>,
+    ) -> Vec<f32> {
         let (d, j) = (self.visible(), self.hidden());
+        if let Some(ones) = ones {
+            assert_eq!(
+                ones.rows(),
+                n,
+                "ones of {} rows for {n} states",
+                ones.rows()
+            );
+            return ones.mul(w_tiled.get_or_init(|| Tiled::new(&self.w, j)));
+        }
         let mut out = vec![0.0; n * j];
         matmul(
             &mut out,
@@ -167,36 +193,101 @@ impl Params {
     }
 }
 
-/// Logistic sigmoid.
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// `a[r, j] = σ(β (a[r, j] + bias[j]))` for every row `r`.
 pub(crate) fn add_bias_sigmoid(a: &mut [f32], bias: &[f32], beta: f32) {
+    conditional(a, bias, beta, None, None);
+}
+
+/// Where [`conditional`] writes its Bernoulli draws: `out` (the shape of the probabilities),
+/// row `r` from the generator `row_rng(seed, r)` — the draws [`sample_in_place`] makes.
+pub(crate) struct Draw<'a> {
+    pub out: &'a mut [f32],
+    pub seed: u64,
+}
+
+/// Rows per parallel task of [`conditional`]: a few thousand values, so rayon's per-task cost
+/// stays small next to the work.
+const ROWS_PER_TASK: usize = 8;
+
+/// One pass over a conditional's pre-activations, fusing what the CD step needs of them:
+/// `acts[r, j] ← p = σ(β (acts[r, j] + bias[j]))`; with `draw`, `out[r, j] ~ Bernoulli(p)`;
+/// with `target` (same shape), the returned value is `Σ (target − p)²` (else 0), summed row by
+/// row in order, so it does not depend on the number of threads.
+///
+/// # Shapes
+/// `acts`, `draw.out`, `target`: `n × bias.len()`.
+pub(crate) fn conditional(
+    acts: &mut [f32],
+    bias: &[f32],
+    beta: f32,
+    draw: Option<Draw<'_>>,
+    target: Option<&[f32]>,
+) -> f64 {
     let cols = bias.len();
-    a.par_chunks_mut(cols.max(1) * 64).for_each(|block| {
-        for row in block.chunks_mut(cols) {
-            for (x, &c) in row.iter_mut().zip(bias) {
-                *x = sigmoid(beta * (*x + c));
-            }
+    if cols == 0 {
+        return 0.0;
+    }
+    let block = cols * ROWS_PER_TASK;
+    // The rows of block `b`: probabilities, then draws and squared error.
+    let rows = |b: usize, acts: &mut [f32], out: Option<(&mut [f32], u64)>| -> Vec<f64> {
+        let first = b * ROWS_PER_TASK;
+        let mut out = out;
+        acts.chunks_mut(cols)
+            .enumerate()
+            .map(|(i, row)| {
+                let r = first + i;
+                sigmoid_row(row, bias, beta);
+                if let Some((o, seed)) = out.as_mut() {
+                    bernoulli_row(&mut o[i * cols..(i + 1) * cols], row, row_key(*seed, r));
+                }
+                target.map_or(0.0, |t| squared_error(&t[r * cols..(r + 1) * cols], row))
+            })
+            .collect()
+    };
+    if let Some(t) = target {
+        assert_eq!(
+            t.len(),
+            acts.len(),
+            "target and probabilities differ in shape"
+        );
+    }
+    let errors: Vec<Vec<f64>> = match draw {
+        Some(Draw { out, seed }) => {
+            assert_eq!(
+                out.len(),
+                acts.len(),
+                "draws and probabilities differ in shape"
+            );
+            acts.par_chunks_mut(block)
+                .zip(out.par_chunks_mut(block))
+                .enumerate()
+                .map(|(b, (a, o))| rows(b, a, Some((o, seed))))
+                .collect()
         }
-    });
+        None => acts
+            .par_chunks_mut(block)
+            .enumerate()
+            .map(|(b, a)| rows(b, a, None))
+            .collect(),
+    };
+    errors.iter().flatten().sum()
 }
 
 /// Replaces every probability `p` in the row-major matrix `probs` (rows of `row_len`) by a
-/// Bernoulli(`p`) draw, 1.0 or 0.0. Row `r` draws from a generator seeded by `(seed, r)`.
+/// Bernoulli(`p`) draw, 1.0 or 0.0. Row `r` draws from its own counter-based stream keyed by
+/// `(seed, r)`, so the result does not depend on the number of threads.
 pub fn sample_in_place(probs: &mut [f32], row_len: usize, seed: u64) {
     if row_len == 0 {
         return;
     }
     probs
-        .par_chunks_mut(row_len)
+        .par_chunks_mut(row_len * ROWS_PER_TASK)
         .enumerate()
-        .for_each(|(r, row)| {
-            let mut rng = row_rng(seed, r);
-            for p in row.iter_mut() {
-                *p = if rng.random::<f32>() < *p { 1.0 } else { 0.0 };
+        .for_each(|(b, block)| {
+            let mut draws = vec![0.0f32; row_len];
+            for (i, row) in block.chunks_mut(row_len).enumerate() {
+                bernoulli_row(&mut draws, row, row_key(seed, b * ROWS_PER_TASK + i));
+                row.copy_from_slice(&draws);
             }
         });
 }
@@ -210,6 +301,7 @@ pub(crate) fn row_rng(seed: u64, r: usize) -> Xoshiro256PlusPlus {
 mod tests {
     use super::*;
     use crate::exact_log_z;
+    use rand::RngExt;
 
     fn small_rbm(d: usize, j: usize, scale: f64, seed: u64) -> Rbm {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);

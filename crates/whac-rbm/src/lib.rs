@@ -23,6 +23,8 @@ mod io;
 mod log_z;
 mod model;
 mod pseudo;
+mod rows;
+mod sparse;
 mod tempering;
 mod train;
 

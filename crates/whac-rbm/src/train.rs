@@ -26,11 +26,15 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 
 use crate::binarize::{base_rate_biases, column_means};
-use crate::gibbs::{Params, sample_in_place};
+use crate::gibbs::{Draw, Params, conditional};
 use crate::pseudo::pseudo_log_likelihood;
+use crate::sparse::{Ones, Term, Tiled, scaled_products};
 use crate::tempering::TemperedChains;
 use crate::{Algorithm, RbmError, RbmTrainConfig};
-use whac_eval::matmul::{MatRef, matmul};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use whac_eval::matmul::{MatRef, matmul_scaled};
 
 /// Offsets of the centred parameterisation.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,6 +165,13 @@ impl TrainState {
 
 /// One gradient step on the mini-batch `batch` (`n × D`, binary) with `config`'s learning rate,
 /// momentum, weight decay, `k` and centring rate. Seeds for the Gibbs draws come from `rng`.
+///
+/// The step is written for speed, since it is what `whac rbm train` spends its time in: each
+/// conditional is one gemm followed by one fused pass (bias, sigmoid, Bernoulli draws and, for
+/// `P(v | h)`, the reconstruction error), and the weight step is two gemms that scale and
+/// accumulate straight into the momentum buffer, `v_W = m·v_W + (η/n)·Vᵀ P₀ − (η/m)·ṼᵀP̃`, with
+/// no gradient matrix and (uncentred) no copies of the states. `cd_update_matches_naive_loops`
+/// and `pcd_update_matches_naive_loops` check it against the definition written as loops.
 pub fn update(
     state: &mut TrainState,
     config: &RbmTrainConfig,
@@ -179,123 +190,137 @@ pub fn update(
     );
     let k = config.algorithm.k();
 
-    // Positive phase. ph0: n × J.
-    let ph0 = p.hidden_probs(batch, n);
-    let mut h = ph0.clone();
-    sample_in_place(&mut h, j, rng.next_u64());
-    let pv0 = p.visible_probs(&h, n); // n × D
-    let reconstruction_error = batch
-        .iter()
-        .zip(&pv0)
-        .map(|(&v, &q)| ((v - q) as f64).powi(2))
-        .sum::<f64>()
-        / (n * d) as f64;
+    // Positive phase: ph0 = P(h | V) (n × J) and h ~ ph0.
+    let ones0 = Ones::of(batch, d);
+    let w_tiled = OnceCell::new();
+    let mut ph0 = p.mul_w_ones(batch, n, ones0.as_ref(), &w_tiled);
+    let mut h = vec![0.0f32; n * j];
+    conditional(&mut ph0, &p.c, 1.0, draw(&mut h, rng), None);
+    // P(v | h) (n × D): the reconstruction, and for CD the first step of the chains.
+    let mut pv = p.mul_wt(&h, n);
 
-    // Negative phase: vn (m × D, binary) and phn = P(h | vn) (m × J).
-    let (vn, phn, m) = match negative {
+    // Negative phase: vn (m × D, binary), phn = P(h | vn) (m × J), and the reconstruction's
+    // squared error against the batch.
+    type NegativePhase<'a> = (Cow<'a, [f32]>, Option<Ones>, Vec<f32>, usize, f64);
+    let (vn, onesn, phn, m, squared_error): NegativePhase<'_> = match negative {
         Negative::FromData => {
-            let mut pv = pv0;
-            let mut vn;
-            let mut phn;
-            let mut t = 0;
-            loop {
-                sample_in_place(&mut pv, d, rng.next_u64());
-                vn = pv;
-                phn = p.hidden_probs(&vn, n);
-                t += 1;
-                if t == k {
-                    break;
-                }
-                h = phn.clone();
-                sample_in_place(&mut h, j, rng.next_u64());
-                pv = p.visible_probs(&h, n);
+            let mut vn = vec![0.0f32; n * d];
+            let error = conditional(&mut pv, &p.b, 1.0, draw(&mut vn, rng), Some(batch));
+            let mut ones = Ones::of(&vn, d);
+            let mut phn = p.mul_w_ones(&vn, n, ones.as_ref(), &w_tiled);
+            for _ in 1..k {
+                conditional(&mut phn, &p.c, 1.0, draw(&mut h, rng), None);
+                pv = p.mul_wt(&h, n);
+                conditional(&mut pv, &p.b, 1.0, draw(&mut vn, rng), None);
+                ones = Ones::of(&vn, d);
+                phn = p.mul_w_ones(&vn, n, ones.as_ref(), &w_tiled);
             }
-            (vn, phn, n)
+            conditional(&mut phn, &p.c, 1.0, None, None);
+            (Cow::Owned(vn), ones, phn, n, error)
         }
         Negative::Persistent(chains) => {
+            let error = conditional(&mut pv, &p.b, 1.0, None, Some(batch));
             let m = chains.n;
             assert_eq!(chains.v.len(), m * d, "chains are not {m} × {d}");
             p.gibbs(&mut chains.v, m, k, rng);
-            (chains.v.clone(), p.hidden_probs(&chains.v, m), m)
+            let chains: &PersistentChains = chains;
+            let ones = Ones::of(&chains.v, d);
+            let mut phn = p.mul_w_ones(&chains.v, m, ones.as_ref(), &w_tiled);
+            conditional(&mut phn, &p.c, 1.0, None, None);
+            (Cow::Borrowed(&chains.v[..]), ones, phn, m, error)
         }
         Negative::Tempered(chains) => {
+            let error = conditional(&mut pv, &p.b, 1.0, None, Some(batch));
             let m = chains.n;
             chains.advance(p, k, rng);
-            let v = chains.model_chains().to_vec();
-            let ph = p.hidden_probs(&v, m);
-            (v, ph, m)
+            let chains: &TemperedChains = chains;
+            let v = chains.model_chains();
+            let ones = Ones::of(v, d);
+            let mut phn = p.mul_w_ones(v, m, ones.as_ref(), &OnceCell::new());
+            conditional(&mut phn, &p.c, 1.0, None, None);
+            (Cow::Borrowed(v), ones, phn, m, error)
         }
     };
+    let reconstruction_error = squared_error / (n * d) as f64;
 
     // Centring: the hidden offset follows the data-driven hidden means.
+    let mean_ph0 = mean_rows(&ph0, j);
     if let Some(off) = &mut state.offsets {
         let rate = config.hidden_offset_rate as f32;
-        let mean_h = mean_rows(&ph0, j);
-        for (l, mh) in off.hidden.iter_mut().zip(&mean_h) {
+        for (l, mh) in off.hidden.iter_mut().zip(&mean_ph0) {
             *l = (1.0 - rate) * *l + rate * mh;
         }
     }
-    let zeros_d = vec![0.0f32; d];
-    let zeros_j = vec![0.0f32; j];
-    let (mu, lambda) = match &state.offsets {
-        Some(off) => (&off.visible[..], &off.hidden[..]),
-        None => (&zeros_d[..], &zeros_j[..]),
-    };
-
-    // ∇W = (V − μ)ᵀ(P0 − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m, D × J, as one gemm over the stacked
-    // rows: Aᵀ B with A = [V − μ; Ṽ − μ] ((n + m) × D), B = [(P0 − λ)/n; −(P̃ − λ)/m].
-    let mut a = Vec::with_capacity((n + m) * d);
-    let mut b = Vec::with_capacity((n + m) * j);
-    centre_into(&mut a, batch, mu, 1.0);
-    centre_into(&mut a, &vn, mu, 1.0);
-    centre_into(&mut b, &ph0, lambda, 1.0 / n as f32);
-    centre_into(&mut b, &phn, lambda, -1.0 / m as f32);
-    let mut grad_w = vec![0.0f32; d * j];
-    matmul(
-        &mut grad_w,
-        MatRef::row_major(&a, n + m, d).t(),
-        MatRef::row_major(&b, n + m, j),
-        false,
-    );
+    let mean_phn = mean_rows(&phn, j);
     let grad_b: Vec<f32> = mean_rows(batch, d)
         .iter()
         .zip(mean_rows(&vn, d))
         .map(|(a, b)| a - b)
         .collect();
-    let grad_c: Vec<f32> = mean_rows(&ph0, j)
-        .iter()
-        .zip(mean_rows(&phn, j))
-        .map(|(a, b)| a - b)
-        .collect();
+    let grad_c: Vec<f32> = mean_ph0.iter().zip(&mean_phn).map(|(a, b)| a - b).collect();
 
-    // Momentum and weight decay, in centred coordinates; then back to (W, b, c).
     let (lr, mom, wd) = (
         config.learning_rate as f32,
         config.momentum as f32,
         config.weight_decay as f32,
     );
     let TrainState {
-        params, velocity, ..
+        params,
+        velocity,
+        offsets,
     } = state;
-    for ((vw, g), w) in velocity.w.iter_mut().zip(&grad_w).zip(&params.w) {
-        *vw = mom * *vw + lr * (g - wd * w);
+    let offsets = offsets.as_ref().map(|o| (&o.visible[..], &o.hidden[..]));
+
+    // v_W = m·v_W + η((V − μ)ᵀ(P₀ − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m − wd·W), D × J: sums of rows of
+    // P₀ and P̃ when both state matrices are sparse and binary, else two gemms, into the
+    // momentum buffer; then one pass for the decay and W += v_W.
+    let alpha = (mom != 0.0).then_some(mom);
+    if let (Some(ones0), Some(onesn)) = (&ones0, &onesn) {
+        let (t0, tn) = (ones0.transpose(), onesn.transpose());
+        let (ph0, phn) = (Tiled::new(&ph0, j), Tiled::new(&phn, j));
+        let terms = [
+            Term {
+                ones_t: &t0,
+                p: &ph0,
+                beta: lr / n as f32,
+            },
+            Term {
+                ones_t: &tn,
+                p: &phn,
+                beta: -lr / m as f32,
+            },
+        ];
+        scaled_products(&mut velocity.w, j, alpha, &terms, offsets);
+    } else {
+        dense_products(
+            &mut velocity.w,
+            (d, j),
+            alpha,
+            [(batch, &ph0, n), (&vn, &phn, m)],
+            lr,
+            offsets,
+        );
     }
-    for (vb, g) in velocity.b.iter_mut().zip(&grad_b) {
+    let step = lr * wd;
+    params
+        .w
+        .par_chunks_mut(4096)
+        .zip(velocity.w.par_chunks_mut(4096))
+        .for_each(|(w, vw)| {
+            for (w, vw) in w.iter_mut().zip(vw.iter_mut()) {
+                *vw -= step * *w;
+                *w += *vw;
+            }
+        });
+    for ((pb, vb), g) in params.b.iter_mut().zip(&mut velocity.b).zip(&grad_b) {
         *vb = mom * *vb + lr * g;
+        *pb += *vb;
     }
-    for (vc, g) in velocity.c.iter_mut().zip(&grad_c) {
+    for ((pc, vc), g) in params.c.iter_mut().zip(&mut velocity.c).zip(&grad_c) {
         *vc = mom * *vc + lr * g;
+        *pc += *vc;
     }
-    for (w, vw) in params.w.iter_mut().zip(&velocity.w) {
-        *w += vw;
-    }
-    for (pb, vb) in params.b.iter_mut().zip(&velocity.b) {
-        *pb += vb;
-    }
-    for (pc, vc) in params.c.iter_mut().zip(&velocity.c) {
-        *pc += vc;
-    }
-    if state.offsets.is_some() {
+    if let Some((mu, lambda)) = offsets {
         // b −= ΔW λ, c −= ΔWᵀ μ.
         for i in 0..d {
             let row = &velocity.w[i * j..(i + 1) * j];
@@ -310,23 +335,73 @@ pub fn update(
     }
 }
 
-/// Appends `(x − off) · scale` row by row (rows of `off.len()`) to `out`.
-fn centre_into(out: &mut Vec<f32>, x: &[f32], off: &[f32], scale: f32) {
-    for row in x.chunks(off.len()) {
-        out.extend(row.iter().zip(off).map(|(a, o)| (a - o) * scale));
+/// The dense form of [`scaled_products`]: `dst = α·dst + η((V − μ)ᵀ(P₀ − λ)/n − (Ṽ − μ)ᵀ(P̃ − λ)/m)`
+/// as two gemms, with centred copies of the four matrices when `offsets` is `Some((μ, λ))`.
+///
+/// # Shapes
+/// `dst`: `D × J`; `states[t] = (X, P, rows)` with `X`: `rows × D`, `P`: `rows × J`.
+fn dense_products(
+    dst: &mut [f32],
+    (d, j): (usize, usize),
+    alpha: Option<f32>,
+    states: [(&[f32], &[f32], usize); 2],
+    lr: f32,
+    offsets: Option<(&[f32], &[f32])>,
+) {
+    let centred = |x: &[f32], off: &[f32]| -> Vec<f32> {
+        let mut out = Vec::with_capacity(x.len());
+        for row in x.chunks(off.len()) {
+            out.extend(row.iter().zip(off).map(|(a, o)| a - o));
+        }
+        out
+    };
+    for (t, (x, p, rows)) in states.into_iter().enumerate() {
+        let (x, p): (Cow<'_, [f32]>, Cow<'_, [f32]>) = match offsets {
+            None => (Cow::Borrowed(x), Cow::Borrowed(p)),
+            Some((mu, lambda)) => (Cow::Owned(centred(x, mu)), Cow::Owned(centred(p, lambda))),
+        };
+        let (alpha, sign) = if t == 0 {
+            (alpha, 1.0)
+        } else {
+            (Some(1.0), -1.0)
+        };
+        matmul_scaled(
+            dst,
+            MatRef::row_major(&x, rows, d).t(),
+            MatRef::row_major(&p, rows, j),
+            alpha,
+            sign * lr / rows as f32,
+        );
     }
 }
 
-/// Column means of row-major `x` with rows of `cols`, as f32.
+/// Bernoulli draws into `out` from the next seed of `rng` (see [`conditional`]).
+fn draw<'a>(out: &'a mut [f32], rng: &mut impl Rng) -> Option<Draw<'a>> {
+    Some(Draw {
+        out,
+        seed: rng.next_u64(),
+    })
+}
+
+/// Column means of row-major `x` with rows of `cols`, as f32. Blocks of columns run in
+/// parallel; each column is summed over the rows in order, so the result does not depend on the
+/// number of threads.
 fn mean_rows(x: &[f32], cols: usize) -> Vec<f32> {
+    const COLS_PER_TASK: usize = 64;
     let n = x.len() / cols.max(1);
+    let first_col = |t: usize| t * COLS_PER_TASK;
     let mut m = vec![0.0f32; cols];
-    for row in x.chunks(cols) {
-        for (a, &b) in m.iter_mut().zip(row) {
-            *a += b;
-        }
-    }
-    m.iter_mut().for_each(|a| *a /= n.max(1) as f32);
+    m.par_chunks_mut(COLS_PER_TASK)
+        .enumerate()
+        .for_each(|(t, out)| {
+            let cols_here = first_col(t)..first_col(t) + out.len();
+            for row in x.chunks(cols) {
+                for (a, &b) in out.iter_mut().zip(&row[cols_here.clone()]) {
+                    *a += b;
+                }
+            }
+            out.iter_mut().for_each(|a| *a /= n.max(1) as f32);
+        });
     m
 }
 
@@ -442,6 +517,7 @@ fn gather(data: &[f32], d: usize, idx: &[usize]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gibbs::sample_in_place;
     use rand::RngExt;
 
     fn sig(x: f64) -> f64 {
@@ -576,19 +652,34 @@ mod tests {
         }
     }
 
-    fn check_against_naive(cfg: &RbmTrainConfig) {
-        let (d, j, n) = (5, 3, 4);
+    /// Two updates of `cfg` against [`Naive`]; `sparse` takes 40 visible units at density 0.05
+    /// and weights in ±0.3, so that data and samples take the sparse-binary products
+    /// ([`crate::sparse`]), else 5 units at density 0.4 and weights in ±1 (dense gemms).
+    fn check_against_naive(cfg: &RbmTrainConfig, sparse: bool) {
+        let (d, density, scale) = if sparse {
+            (40, 0.05, 0.3)
+        } else {
+            (5, 0.4, 1.0)
+        };
+        let (j, n) = (3, 4);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let data: Vec<f32> = (0..2 * n * d)
-            .map(|_| if rng.random::<f32>() < 0.4 { 1.0 } else { 0.0 })
+            .map(|_| {
+                if rng.random::<f32>() < density {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
             .collect();
+        assert_eq!(Ones::of(&data, d).is_some(), sparse);
         let mut state = TrainState::init(cfg, &data, d, &mut rng);
         // Large weights so that samples and updates are far from trivial.
         state
             .params
             .w
             .iter_mut()
-            .for_each(|w| *w = rng.random::<f32>() * 2.0 - 1.0);
+            .for_each(|w| *w = (rng.random::<f32>() * 2.0 - 1.0) * scale);
         state
             .params
             .c
@@ -651,6 +742,7 @@ mod tests {
         }
         if pcd {
             assert_eq!(rows(&chains.v), naive_chains);
+            assert_eq!(Ones::of(&chains.v, d).is_some(), sparse);
         }
         // The update moved the parameters (the comparison is not vacuous).
         let moved = (state.params.b[0] as f64 - naive.b[0]).abs() < 1e-5
@@ -660,41 +752,61 @@ mod tests {
 
     #[test]
     fn cd_update_matches_naive_loops() {
-        check_against_naive(&RbmTrainConfig {
-            hidden: 3,
-            algorithm: Algorithm::Cd { k: 2 },
-            learning_rate: 0.1,
-            momentum: 0.5,
-            weight_decay: 0.01,
-            ..Default::default()
-        });
-        check_against_naive(&RbmTrainConfig {
-            hidden: 3,
-            algorithm: Algorithm::Cd { k: 1 },
-            learning_rate: 0.1,
-            centered: true,
-            hidden_offset_rate: 0.3,
-            ..Default::default()
-        });
+        for sparse in [false, true] {
+            check_against_naive(
+                &RbmTrainConfig {
+                    hidden: 3,
+                    algorithm: Algorithm::Cd { k: 2 },
+                    learning_rate: 0.1,
+                    momentum: 0.5,
+                    weight_decay: 0.01,
+                    ..Default::default()
+                },
+                sparse,
+            );
+        }
+        for sparse in [false, true] {
+            check_against_naive(
+                &RbmTrainConfig {
+                    hidden: 3,
+                    algorithm: Algorithm::Cd { k: 1 },
+                    learning_rate: 0.1,
+                    centered: true,
+                    hidden_offset_rate: 0.3,
+                    ..Default::default()
+                },
+                sparse,
+            );
+        }
     }
 
     #[test]
     fn pcd_update_matches_naive_loops() {
-        check_against_naive(&RbmTrainConfig {
-            hidden: 3,
-            algorithm: Algorithm::Pcd { k: 2 },
-            learning_rate: 0.1,
-            momentum: 0.9,
-            ..Default::default()
-        });
-        check_against_naive(&RbmTrainConfig {
-            hidden: 3,
-            algorithm: Algorithm::Pcd { k: 1 },
-            learning_rate: 0.1,
-            centered: true,
-            hidden_offset_rate: 0.3,
-            ..Default::default()
-        });
+        for sparse in [false, true] {
+            check_against_naive(
+                &RbmTrainConfig {
+                    hidden: 3,
+                    algorithm: Algorithm::Pcd { k: 2 },
+                    learning_rate: 0.1,
+                    momentum: 0.9,
+                    ..Default::default()
+                },
+                sparse,
+            );
+        }
+        for sparse in [false, true] {
+            check_against_naive(
+                &RbmTrainConfig {
+                    hidden: 3,
+                    algorithm: Algorithm::Pcd { k: 1 },
+                    learning_rate: 0.1,
+                    centered: true,
+                    hidden_offset_rate: 0.3,
+                    ..Default::default()
+                },
+                sparse,
+            );
+        }
     }
 
     /// Training on the embedded digits raises the exact test log-likelihood above the

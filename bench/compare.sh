@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # whac beside PyTorch, interleaved (A B A B ...) so that load from other processes hits both alike
 # (issue 7). Workloads: the CNN training step (`whac bench train-step` / train_step_torch.py), the
-# CD-1 step (`whac bench cd-step` / rbm_cd1_torch.py), the augmentation pipeline (`whac bench
+# CD-1 step at thresholded MNIST's density 0.13 and at 0.5 (`whac bench cd-step` /
+# rbm_cd1_torch.py), the augmentation pipeline (`whac bench
 # augment` / augment_torchvision.py), and with E2E=1 one epoch of SimCLR on MNIST end to end
 # (`whac train` / simclr_epoch_torch.py). Prints every measurement as a JSON line, then a
 # Markdown table of medians and ratios (the table of docs/performance.md).
@@ -37,6 +38,11 @@ for round in $(seq "$ROUNDS"); do
             | tag "$round" cd_step whac | tee -a "$OUT"
         "$PY" bench/rbm_cd1_torch.py --hidden 500 --batch 256 --steps 50 --repeats 3 --threads "$t" \
             | tag "$round" cd_step pytorch | tee -a "$OUT"
+        # Half the pixels on: too dense for whac's sparse binary products, so dense gemms.
+        RAYON_NUM_THREADS=$t "$WHAC" bench cd-step --hidden 500 --batch 256 --steps 50 --repeats 3 \
+            --density 0.5 | tag "$round" cd_step_dense whac | tee -a "$OUT"
+        "$PY" bench/rbm_cd1_torch.py --hidden 500 --batch 256 --steps 50 --repeats 3 --threads "$t" \
+            --density 0.5 | tag "$round" cd_step_dense pytorch | tee -a "$OUT"
     done
     if [[ -d "$MNIST" ]]; then
         RAYON_NUM_THREADS=$THREADS "$WHAC" bench augment --data "mnist:$MNIST" --images 20000 \
@@ -73,9 +79,11 @@ print()
 print("| workload | threads | PyTorch | whac | ratio whac / PyTorch | GFLOP/s PyTorch / whac | rounds |")
 print("|---|---|---|---|---|---|---|")
 counts = sorted({r["threads"] for r in rows if r["workload"] in ("train_step", "cd_step")})
+# cd_step: images of density 0.13 (thresholded MNIST); cd_step_dense: density 0.5.
 for workload, key, unit, threads in (
         [("train_step", "steps_per_second", "steps/s", t) for t in counts]
         + [("cd_step", "steps_per_second", "steps/s", t) for t in counts]
+        + [("cd_step_dense", "steps_per_second", "steps/s", t) for t in counts]
         + [("augment", "images_per_second", "images/s", None),
            ("simclr_epoch", "views_per_second", "views/s", None)]):
     (w, n), (p, _) = median(workload, "whac", key, threads), median(workload, "pytorch", key, threads)

@@ -2,8 +2,8 @@
 
 Same step as whac-rbm's `update` with CD-1, no centring, momentum 0, weight decay 0: positive
 phase P(h|v), one Gibbs sweep (h ~ P(h|v), v' ~ P(v|h)), P(h|v'), the reconstruction error, and the
-gradient step on W, b, c. Float32, batch of random binary images (density 0.13, like thresholded
-MNIST). Prints one JSON line: steps per second (median over repeats) and the settings.
+gradient step on W, b, c. Float32, batch of random binary images (fraction of ones `--density`,
+default 0.13 like thresholded MNIST). Prints one JSON line: steps per second (median over repeats) and the settings.
 
     python bench/rbm_cd1_torch.py --visible 784 --hidden 500 --batch 256 --steps 200 --repeats 5
 """
@@ -37,6 +37,7 @@ def main():
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--density", type=float, default=0.13, help="fraction of ones in the images")
     p.add_argument("--threads", type=int, default=0, help="0: PyTorch's default")
     p.add_argument("--device", default="cpu")
     a = p.parse_args()
@@ -47,7 +48,7 @@ def main():
     w = 0.01 * torch.randn(a.visible, a.hidden, device=dev)
     b = torch.zeros(a.visible, device=dev)
     c = torch.zeros(a.hidden, device=dev)
-    data = (torch.rand(8 * a.batch, a.visible, device=dev) < 0.13).float()
+    data = (torch.rand(8 * a.batch, a.visible, device=dev) < a.density).float()
     batches = data.split(a.batch)
 
     def sync():
@@ -75,6 +76,7 @@ def main():
                 "visible": a.visible,
                 "hidden": a.hidden,
                 "batch": a.batch,
+                "density": a.density,
                 "steps": a.steps,
                 "repeats": a.repeats,
                 "steps_per_second": statistics.median(rates),

@@ -11,6 +11,7 @@ mod report;
 mod run_data;
 mod run_dir;
 mod summary;
+mod worker_pool;
 
 use clap::Parser;
 use std::process::ExitCode;

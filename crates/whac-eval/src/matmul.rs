@@ -5,10 +5,11 @@
 #![allow(unsafe_code)]
 
 use gemm::Parallelism;
+use rayon::prelude::*;
 
 /// The element types the wrapper accepts: those `gemm` supports (f32, f64). Sealed.
 pub trait Element:
-    Copy + Default + std::ops::Mul<Output = Self> + 'static + sealed::Sealed
+    Copy + Default + Send + Sync + std::ops::Mul<Output = Self> + 'static + sealed::Sealed
 {
     /// The multiplicative identity.
     const ONE: Self;
@@ -60,6 +61,24 @@ impl<'a, T> MatRef<'a, T> {
         }
     }
 
+    /// Rows `first..first + rows` of the matrix, sharing storage.
+    fn row_band(self, first: usize, rows: usize) -> Self {
+        assert!(
+            first + rows <= self.rows,
+            "rows {first}..{} of {}",
+            first + rows,
+            self.rows
+        );
+        if rows == 0 {
+            return Self { rows, ..self };
+        }
+        Self {
+            data: &self.data[first * self.row_stride..],
+            rows,
+            ..self
+        }
+    }
+
     /// The transpose, sharing storage.
     pub fn t(self) -> Self {
         Self {
@@ -78,7 +97,7 @@ impl<'a, T> MatRef<'a, T> {
 /// `a`: m × k, `b`: k × n, `dst`: m × n (`dst.len() == m · n`). Runs on the rayon pool.
 pub fn matmul<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
     let alpha = accumulate.then_some(T::ONE);
-    checked_gemm(dst, a, b, alpha, T::ONE, Parallelism::Rayon(0));
+    parallel_gemm(dst, a, b, alpha, T::ONE);
 }
 
 /// `dst = alpha · dst + beta · a · b`, or `dst = beta · a · b` when `alpha` is `None` (`dst` is
@@ -94,7 +113,36 @@ pub fn matmul_scaled<T: Element>(
     alpha: Option<T>,
     beta: T,
 ) {
-    checked_gemm(dst, a, b, alpha, beta, Parallelism::Rayon(0));
+    parallel_gemm(dst, a, b, alpha, beta);
+}
+
+/// Rows of `dst` below which one thread does the whole product.
+const MIN_ROWS_TO_SPLIT: usize = 64;
+
+/// The product on the rayon pool as one serial gemm per thread, each on its own band of `dst`'s
+/// rows. gemm's own rayon mode splits shapes like the RBM's (m = 256, k = 784, n = 500) poorly
+/// over two threads; equal bands keep both cores in their micro-kernels. Every element is
+/// computed by one serial gemm with the same blocking of `k`, so the result does not depend on
+/// the number of threads.
+fn parallel_gemm<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, alpha: Option<T>, beta: T) {
+    let (m, n) = (a.rows, b.cols);
+    let threads = rayon::current_num_threads();
+    if threads < 2 || m < MIN_ROWS_TO_SPLIT || n == 0 || dst.len() != m * n {
+        return checked_gemm(dst, a, b, alpha, beta, Parallelism::Rayon(0));
+    }
+    // Bands in multiples of 16 rows (the micro-kernel's height).
+    let band = m.div_ceil(threads).next_multiple_of(16);
+    dst.par_chunks_mut(band * n).enumerate().for_each(|(i, d)| {
+        let rows = d.len() / n;
+        checked_gemm(
+            d,
+            a.row_band(i * band, rows),
+            b,
+            alpha,
+            beta,
+            Parallelism::None,
+        );
+    });
 }
 
 /// [`matmul`] on the calling thread only, for small blocks inside an outer parallel loop.
@@ -248,6 +296,36 @@ mod tests {
         );
         for (g, w) in fresh.iter().zip(&want) {
             assert!((g - 0.25 * w).abs() < 1e-5, "{g} vs {}", 0.25 * w);
+        }
+    }
+
+    /// Large enough to be split into bands of rows: the same bits on 1 and 3 threads, and the
+    /// naive product to rounding.
+    #[test]
+    fn row_bands_do_not_change_the_result() {
+        let (m, k, n) = (150, 33, 17);
+        let a = values(m * k, 3);
+        let b = values(k * n, 4);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut out = vec![0.0f32; m * n];
+            pool.install(|| {
+                matmul(
+                    &mut out,
+                    MatRef::row_major(&a, m, k),
+                    MatRef::row_major(&b, k, n),
+                    false,
+                )
+            });
+            out
+        };
+        let (one, three) = (run(1), run(3));
+        assert_eq!(one, three);
+        for (g, w) in three.iter().zip(naive(&a, &b, m, k, n)) {
+            assert!((g - w).abs() < 1e-4, "{g} vs {w}");
         }
     }
 

@@ -139,7 +139,8 @@ impl WithSimd for FindOnes<'_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) -> Self::Output {
         let mut counts = Vec::with_capacity(ROWS_PER_TASK);
-        let mut index = Vec::new();
+        // Room for the densest block taken, so the vector rarely grows.
+        let mut index = Vec::with_capacity((self.block.len() as f64 * MAX_DENSITY) as usize + 1);
         for row in self.block.chunks(self.cols) {
             let before = index.len();
             let mut other = false;
@@ -230,7 +231,11 @@ impl WithSimd for MulRows<'_> {
             let tile = self.w.tile(t);
             for i in 0..rows {
                 let sum = row_sum(tile, self.ones.row(self.first + i));
-                self.out[i * k + c0..i * k + c1].copy_from_slice(&sum[..c1 - c0]);
+                let out = &mut self.out[i * k + c0..i * k + c1];
+                match <&mut [f32; TILE]>::try_from(&mut *out) {
+                    Ok(full) => *full = sum,
+                    Err(_) => out.copy_from_slice(&sum[..c1 - c0]),
+                }
             }
         }
     }
@@ -355,8 +360,17 @@ impl WithSimd for ProductRows<'_> {
                 for (term, u) in self.terms.iter().zip(self.rank_one) {
                     let ones = term.ones_t.row(i);
                     let sum = row_sum(term.p.tile(t), ones);
-                    for (x, s) in out.iter_mut().zip(sum) {
-                        *x += term.beta * s;
+                    match <&mut [f32; TILE]>::try_from(&mut *out) {
+                        Ok(full) => {
+                            for l in 0..TILE {
+                                full[l] += term.beta * sum[l];
+                            }
+                        }
+                        Err(_) => {
+                            for (x, s) in out.iter_mut().zip(sum) {
+                                *x += term.beta * s;
+                            }
+                        }
                     }
                     if let (Some((mu, lambda)), Some(u)) = (self.offsets, u) {
                         let (a, b) = (-term.beta * ones.len() as f32, -term.beta * mu[i]);

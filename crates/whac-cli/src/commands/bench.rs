@@ -80,7 +80,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::Augment(a) => augment(a),
         BenchCommand::TrainStep(a) => train_step(a),
-        BenchCommand::CdStep(a) => run_bench(a),
+        BenchCommand::CdStep(a) => crate::worker_pool::on_worker_pool(|| run_bench(a))?,
     }
 }
 

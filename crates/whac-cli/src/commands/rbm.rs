@@ -175,12 +175,12 @@ struct RunConfig {
 }
 
 pub fn run(args: RbmArgs) -> Result<ExitCode> {
-    match args.command {
+    crate::worker_pool::on_worker_pool(|| match args.command {
         RbmCommand::Train(a) => run_train(a),
         RbmCommand::Eval(a) => run_eval(a),
         RbmCommand::Sample(a) => run_sample(a),
         RbmCommand::Bench(a) => run_bench(a),
-    }
+    })?
 }
 
 /// Binarised train and test sets; the test set's stochastic draws use `seed + 1`.

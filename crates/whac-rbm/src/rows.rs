@@ -18,8 +18,9 @@ const LANES: usize = 16;
 /// in the tests); inputs outside are clamped, so the result is finite and positive. NaN stays
 /// NaN (callers never pass it).
 ///
-/// Cephes' `expf`: `x = n ln 2 + r` with `n` the nearest integer and `|r| ≤ ln 2 / 2` (`ln 2` split in two for exactness),
-/// `e^r` by a degree-6 polynomial, `2^n` by building the exponent bits.
+/// Cephes' `expf`: `x = n ln 2 + r` with `n` the nearest integer and `|r| ≤ ln 2 / 2` (`ln 2`
+/// split in two for exactness), `e^r` by a degree-6 polynomial, `2^n` by building the exponent
+/// bits.
 #[inline(always)]
 fn exp(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;

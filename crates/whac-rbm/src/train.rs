@@ -167,11 +167,12 @@ impl TrainState {
 /// momentum, weight decay, `k` and centring rate. Seeds for the Gibbs draws come from `rng`.
 ///
 /// The step is written for speed, since it is what `whac rbm train` spends its time in: each
-/// conditional is one gemm followed by one fused pass (bias, sigmoid, Bernoulli draws and, for
-/// `P(v | h)`, the reconstruction error), and the weight step is two gemms that scale and
-/// accumulate straight into the momentum buffer, `v_W = m·v_W + (η/n)·Vᵀ P₀ − (η/m)·ṼᵀP̃`, with
-/// no gradient matrix and (uncentred) no copies of the states. `cd_update_matches_naive_loops`
-/// and `pcd_update_matches_naive_loops` check it against the definition written as loops.
+/// conditional is one product (sums of rows of `W` for sparse binary visible states, see
+/// [`crate::sparse`], else a gemm) followed by one fused pass (bias, sigmoid, Bernoulli draws
+/// and, for `P(v | h)`, the reconstruction error), and the weight step accumulates straight into
+/// the momentum buffer, `v_W = m·v_W + (η/n)·Vᵀ P₀ − (η/m)·ṼᵀP̃`, with no gradient matrix and
+/// no centred copies of the states on the sparse path. `cd_update_matches_naive_loops` and
+/// `pcd_update_matches_naive_loops` check both paths against the definition written as loops.
 pub fn update(
     state: &mut TrainState,
     config: &RbmTrainConfig,
@@ -236,7 +237,7 @@ pub fn update(
             let chains: &TemperedChains = chains;
             let v = chains.model_chains();
             let ones = Ones::of(v, d);
-            let mut phn = p.mul_w_ones(v, m, ones.as_ref(), &OnceCell::new());
+            let mut phn = p.mul_w_ones(v, m, ones.as_ref(), &w_tiled);
             conditional(&mut phn, &p.c, 1.0, None, None);
             (Cow::Borrowed(v), ones, phn, m, error)
         }

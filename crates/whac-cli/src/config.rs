@@ -330,7 +330,11 @@ fn insert(table: &mut toml::Table, path: &[&str], value: toml::Value) -> Result<
 /// `[data]` lists only the keys that the source's kind reads (an image run shows no tokenizer);
 /// the others take their defaults when the file is read back, so the run is unchanged.
 pub fn to_toml(config: &RunConfig) -> Result<String> {
-    let mut value = toml::Value::try_from(config).context("internal: cannot render the config")?;
+    // Through text, not `toml::Value::try_from`: the text keeps f32 values short (`0.6`, not
+    // `0.6000000238418579`), and reading it back keeps them so.
+    let text = toml::to_string_pretty(config).context("internal: cannot render the config")?;
+    let mut value: toml::Value =
+        toml::from_str(&text).context("internal: cannot re-read the config")?;
     let unused: &[&str] = match config.data.source {
         DataSpec::Text(_) => &["label"],
         DataSpec::Csv(_) => &["tokenizer", "vocab", "max_len"],
@@ -432,6 +436,13 @@ mod tests {
         // An image run's [data] shows only what images read.
         assert!(
             !text.contains("tokenizer") && !text.contains("max_len"),
+            "{text}"
+        );
+        // In the struct's order, [data] first, with f32 values printed short (0.6, not
+        // 0.6000000238…).
+        assert!(text.starts_with("[data]"), "{text}");
+        assert!(
+            text.contains("    0.6,\n") && !text.contains("0.6000000"),
             "{text}"
         );
         let back = parse(&text, "resolved").unwrap();

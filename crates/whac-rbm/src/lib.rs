@@ -3,7 +3,9 @@
 //!
 //! - [`Rbm`] (f64): free energy, energy, exact log Z ([`exact_log_z`]) by enumerating the smaller
 //!   layer, mean log-likelihood ([`mean_log_likelihood`]);
-//! - [`Params`] (f32): batched conditionals and Gibbs sampling on `gemm`;
+//! - [`Params`] (f32): batched conditionals and Gibbs sampling on `gemm`, or on sums of rows
+//!   when the visible states are sparse and binary (`sparse.rs`), with the elementwise work in
+//!   one vectorised pass (`rows.rs`);
 //! - training ([`train`], one step [`update`]): CD-k, PCD and parallel tempering
 //!   ([`TemperedChains`]), learning-rate schedules, momentum, weight decay, optional centring
 //!   (Melchior et al. 2016), Hinton's initialisation; settings in [`RbmTrainConfig`];

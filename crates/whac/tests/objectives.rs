@@ -336,3 +336,49 @@ fn dcl_without_debiasing_is_nt_xent_without_the_positive_in_the_denominator_sum(
     let nt = nt_xent_burn(&a, &b, rows, d, tau);
     assert!((dcl - nt).abs() < 1e-4, "{dcl} vs {nt}");
 }
+
+/// The diagnostics' mean positive and negative similarities against loops: cosine of each
+/// example with its own copies, and of every other example with them (unweighted).
+#[test]
+fn diagnostics_similarities_match_loops() {
+    let (b, m, d, tau) = (5, 3, 4, 0.5);
+    let (anchors, copies) = rbm_inputs(b, m, d, 21);
+    let (a_rows, c_rows) = (
+        normalized_rows(&anchors, b, d),
+        normalized_rows(&copies, b * m, d),
+    );
+    let c = cosine(tau);
+    let candidates = c.embed(tensor2(&anchors, b, d));
+    let copies_t = c.embed(tensor2(&copies, b * m, d)).reshape([b, m, d]);
+    let positive = Tensor::<1, Int>::from_data(
+        TensorData::new((0..b as i64).collect::<Vec<_>>(), [b]),
+        &device(),
+    );
+    let out = whac::objective::induced_rbm_loss(candidates, copies_t, None, positive, &c, 0.0);
+    let diag = whac::objective::RbmDiagnostics::of(&out, tau);
+    let cos = |a: usize, owner: usize, k: usize| dot(&a_rows[a], &c_rows[owner * m + k]);
+    let mut pos = 0.0;
+    let mut neg = 0.0;
+    for owner in 0..b {
+        for k in 0..m {
+            pos += cos(owner, owner, k) / (b * m) as f64;
+            for a in (0..b).filter(|&a| a != owner) {
+                neg += cos(a, owner, k) / (b * m * (b - 1)) as f64;
+            }
+        }
+    }
+    assert!(
+        (diag.positive_similarity as f64 - pos).abs() < 1e-5,
+        "{} vs {pos}",
+        diag.positive_similarity
+    );
+    assert!(
+        (diag.negative_similarity as f64 - neg).abs() < 1e-5,
+        "{} vs {neg}",
+        diag.negative_similarity
+    );
+    assert!(
+        (pos - neg).abs() > 1e-3,
+        "the two are distinguishable: {pos} vs {neg}"
+    );
+}

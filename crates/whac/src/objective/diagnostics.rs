@@ -26,6 +26,9 @@ pub struct RbmDiagnostics {
     pub self_weight: f32,
     /// Mean similarity (score × τ) of an example with its own copies.
     pub positive_similarity: f32,
+    /// Mean similarity (score × τ) of the other candidates with an example's copies
+    /// (unweighted).
+    pub negative_similarity: f32,
     /// Mean `Φ_x` of the other candidates (unweighted).
     pub negative_phi: f32,
     /// Mean `Φ_x(x)`.
@@ -54,12 +57,18 @@ impl RbmDiagnostics {
             .detach()
             .mean()
             .mul_scalar(temperature);
+        let own_score = out.mean_scores.clone().gather(1, out.positive.clone()); // [B, 1]
+        let negative_similarity = (out.mean_scores.clone().sum_dim(1) - own_score)
+            .div_scalar((c.max(2) - 1) as f64)
+            .mean()
+            .mul_scalar(temperature);
         let scalar = |t: Tensor<1>| t.into_scalar::<f32>();
         Self {
             negative_ess: scalar(ess),
             weight_entropy: scalar(entropy),
             self_weight: scalar(self_weight),
             positive_similarity: scalar(positive_similarity),
+            negative_similarity: scalar(negative_similarity),
             negative_phi: scalar(negative_phi.mean()),
             positive_phi: scalar(positive_phi.mean()),
             log_p: scalar(log_p.mean()),

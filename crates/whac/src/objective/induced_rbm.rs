@@ -19,6 +19,9 @@ pub struct RbmLoss {
     pub positive: Tensor<2, Int>,
     /// Scores `s(x_b, x̃_{b,m})` of each example with its own copies, shape `[B, M]`.
     pub positive_scores: Tensor<2>,
+    /// `(1/M) Σ_m s(candidate_c, x̃_{b,m})`, the mean score of each candidate with example `b`'s
+    /// copies, shape `[B, C]`, without gradient (for the diagnostics).
+    pub mean_scores: Tensor<2>,
 }
 
 /// `Φ[b, c] = (1/M) Σ_m softplus(s(candidate_c, x̃_{b,m}))`.
@@ -63,8 +66,22 @@ pub fn induced_rbm_loss(
     log_ratio: f64,
 ) -> RbmLoss {
     let [b, m, d] = copies.dims();
+    let c = candidates.dims()[0];
     let positive = positive.reshape([b, 1]);
-    let phi_bc = phi(candidates.clone(), copies.clone(), compatibility); // [B, C]
+    // Φ[b, c] = (1/M) Σ_m softplus(s(candidate_c, x̃_{b,m})), as [`phi`], keeping the scores.
+    let scores = compatibility
+        .scores(candidates.clone(), copies.clone().reshape([b * m, d]))
+        .reshape([c, b, m]); // [C, B, M]
+    let mean_scores = scores
+        .clone()
+        .detach()
+        .mean_dim(2)
+        .reshape([c, b])
+        .transpose(); // [B, C]
+    let phi_bc = softplus(scores, 1.0)
+        .mean_dim(2)
+        .reshape([c, b])
+        .transpose(); // [B, C]
     let log_weights = log_softmax(phi_bc.clone(), 1);
     let log_p = log_weights.clone().gather(1, positive.clone()); // [B, 1]
     let value = log_p.mean().neg().add_scalar(log_ratio);
@@ -93,6 +110,7 @@ pub fn induced_rbm_loss(
         log_weights,
         positive,
         positive_scores,
+        mean_scores,
     }
 }
 

@@ -122,8 +122,11 @@ const MIN_ROWS_TO_SPLIT: usize = 64;
 /// The product on the rayon pool as one serial gemm per thread, each on its own band of `dst`'s
 /// rows. gemm's own rayon mode splits shapes like the RBM's (m = 256, k = 784, n = 500) poorly
 /// over two threads; equal bands keep both cores in their micro-kernels. Every element is
-/// computed by one serial gemm with the same blocking of `k`, so the result does not depend on
-/// the number of threads.
+/// computed by one serial gemm with the same blocking of `k`, so the banded result does not
+/// depend on the number of threads (tested). Below [`MIN_ROWS_TO_SPLIT`] rows (for example a
+/// few kNN queries against many training rows) or on one thread, gemm's own rayon mode runs the
+/// product, splitting the columns; a malformed `dst` goes there too, for `checked_gemm`'s
+/// message.
 fn parallel_gemm<T: Element>(dst: &mut [T], a: MatRef<T>, b: MatRef<T>, alpha: Option<T>, beta: T) {
     let (m, n) = (a.rows, b.cols);
     let threads = rayon::current_num_threads();

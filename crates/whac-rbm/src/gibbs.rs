@@ -1,8 +1,8 @@
 //! Batched conditionals and Gibbs sampling on f32 parameters.
 //!
 //! States are row-major matrices: visible `n × D`, hidden `n × J`, one chain or example per row.
-//! Every Bernoulli draw of row `r` comes from a generator seeded by `(seed, r)`, so results do not
-//! depend on the number of threads.
+//! Every Bernoulli draw of row `r` comes from a counter-based stream keyed by `(seed, r)`
+//! (`rows.rs`), so results do not depend on the number of threads.
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
@@ -163,12 +163,22 @@ impl Params {
         beta: f32,
         rng: &mut impl Rng,
     ) {
+        // Probabilities and draws in one pass each ([`conditional`]); the draws are those of
+        // `sample_in_place` on the probabilities, and the visible ones land straight in `v`.
+        let mut h = vec![0.0f32; n * self.hidden()];
         for _ in 0..sweeps {
-            let mut h = self.hidden_probs_tempered(v, n, beta);
-            sample_in_place(&mut h, self.hidden(), rng.next_u64());
-            let mut pv = self.visible_probs_tempered(&h, n, beta);
-            sample_in_place(&mut pv, self.visible(), rng.next_u64());
-            v.copy_from_slice(&pv);
+            let mut ph = self.mul_w(v, n);
+            let seed = rng.next_u64();
+            conditional(
+                &mut ph,
+                &self.c,
+                beta,
+                Some(Draw { out: &mut h, seed }),
+                None,
+            );
+            let mut pv = self.mul_wt(&h, n);
+            let seed = rng.next_u64();
+            conditional(&mut pv, &self.b, beta, Some(Draw { out: v, seed }), None);
         }
     }
 }
@@ -199,7 +209,8 @@ pub(crate) fn add_bias_sigmoid(a: &mut [f32], bias: &[f32], beta: f32) {
 }
 
 /// Where [`conditional`] writes its Bernoulli draws: `out` (the shape of the probabilities),
-/// row `r` from the generator `row_rng(seed, r)` — the draws [`sample_in_place`] makes.
+/// row `r` from the counter-based stream `row_key(seed, r)` — the draws [`sample_in_place`]
+/// makes.
 pub(crate) struct Draw<'a> {
     pub out: &'a mut [f32],
     pub seed: u64,

@@ -653,10 +653,17 @@ mod tests {
         }
     }
 
+    /// [`check_path_against_naive`] on the dense and on the sparse path.
+    fn check_against_naive(cfg: &RbmTrainConfig) {
+        for sparse in [false, true] {
+            check_path_against_naive(cfg, sparse);
+        }
+    }
+
     /// Two updates of `cfg` against [`Naive`]; `sparse` takes 40 visible units at density 0.05
     /// and weights in ±0.3, so that data and samples take the sparse-binary products
     /// ([`crate::sparse`]), else 5 units at density 0.4 and weights in ±1 (dense gemms).
-    fn check_against_naive(cfg: &RbmTrainConfig, sparse: bool) {
+    fn check_path_against_naive(cfg: &RbmTrainConfig, sparse: bool) {
         let (d, density, scale) = if sparse {
             (40, 0.05, 0.3)
         } else {
@@ -753,61 +760,41 @@ mod tests {
 
     #[test]
     fn cd_update_matches_naive_loops() {
-        for sparse in [false, true] {
-            check_against_naive(
-                &RbmTrainConfig {
-                    hidden: 3,
-                    algorithm: Algorithm::Cd { k: 2 },
-                    learning_rate: 0.1,
-                    momentum: 0.5,
-                    weight_decay: 0.01,
-                    ..Default::default()
-                },
-                sparse,
-            );
-        }
-        for sparse in [false, true] {
-            check_against_naive(
-                &RbmTrainConfig {
-                    hidden: 3,
-                    algorithm: Algorithm::Cd { k: 1 },
-                    learning_rate: 0.1,
-                    centered: true,
-                    hidden_offset_rate: 0.3,
-                    ..Default::default()
-                },
-                sparse,
-            );
-        }
+        check_against_naive(&RbmTrainConfig {
+            hidden: 3,
+            algorithm: Algorithm::Cd { k: 2 },
+            learning_rate: 0.1,
+            momentum: 0.5,
+            weight_decay: 0.01,
+            ..Default::default()
+        });
+        check_against_naive(&RbmTrainConfig {
+            hidden: 3,
+            algorithm: Algorithm::Cd { k: 1 },
+            learning_rate: 0.1,
+            centered: true,
+            hidden_offset_rate: 0.3,
+            ..Default::default()
+        });
     }
 
     #[test]
     fn pcd_update_matches_naive_loops() {
-        for sparse in [false, true] {
-            check_against_naive(
-                &RbmTrainConfig {
-                    hidden: 3,
-                    algorithm: Algorithm::Pcd { k: 2 },
-                    learning_rate: 0.1,
-                    momentum: 0.9,
-                    ..Default::default()
-                },
-                sparse,
-            );
-        }
-        for sparse in [false, true] {
-            check_against_naive(
-                &RbmTrainConfig {
-                    hidden: 3,
-                    algorithm: Algorithm::Pcd { k: 1 },
-                    learning_rate: 0.1,
-                    centered: true,
-                    hidden_offset_rate: 0.3,
-                    ..Default::default()
-                },
-                sparse,
-            );
-        }
+        check_against_naive(&RbmTrainConfig {
+            hidden: 3,
+            algorithm: Algorithm::Pcd { k: 2 },
+            learning_rate: 0.1,
+            momentum: 0.9,
+            ..Default::default()
+        });
+        check_against_naive(&RbmTrainConfig {
+            hidden: 3,
+            algorithm: Algorithm::Pcd { k: 1 },
+            learning_rate: 0.1,
+            centered: true,
+            hidden_offset_rate: 0.3,
+            ..Default::default()
+        });
     }
 
     /// Training on the embedded digits raises the exact test log-likelihood above the

@@ -2,7 +2,8 @@
 # whac beside PyTorch, interleaved (A B A B ...) so that load from other processes hits both alike
 # (issue 7). Workloads: the CNN training step (`whac bench train-step` / train_step_torch.py), the
 # CD-1 step at thresholded MNIST's density 0.13 and at 0.5 (`whac bench cd-step` /
-# rbm_cd1_torch.py), the augmentation pipeline (`whac bench
+# rbm_cd1_torch.py), the linear-probe fit on MNIST's pixels (`whac bench probe` /
+# linear_probe_torch.py), the augmentation pipeline (`whac bench
 # augment` / augment_torchvision.py), and with E2E=1 one epoch of SimCLR on MNIST end to end
 # (`whac train` / simclr_epoch_torch.py). Prints every measurement as a JSON line, then a
 # Markdown table of medians and ratios (the table of docs/performance.md).
@@ -43,6 +44,12 @@ for round in $(seq "$ROUNDS"); do
             --density 0.5 | tag "$round" cd_step_dense whac | tee -a "$OUT"
         "$PY" bench/rbm_cd1_torch.py --hidden 500 --batch 256 --steps 50 --repeats 3 --threads "$t" \
             --density 0.5 | tag "$round" cd_step_dense pytorch | tee -a "$OUT"
+        if [[ -d "$MNIST" ]]; then
+            RAYON_NUM_THREADS=$t "$WHAC" bench probe --data "mnist:$MNIST" --iters 100 --repeats 1 \
+                | tag "$round" linear_probe whac | tee -a "$OUT"
+            "$PY" bench/linear_probe_torch.py --data "$MNIST" --iters 100 --repeats 1 --threads "$t" \
+                | tag "$round" linear_probe pytorch | tee -a "$OUT"
+        fi
     done
     if [[ -d "$MNIST" ]]; then
         RAYON_NUM_THREADS=$THREADS "$WHAC" bench augment --data "mnist:$MNIST" --images 20000 \
@@ -78,12 +85,13 @@ def median(workload, who, key, threads):
 print()
 print("| workload | threads | PyTorch | whac | ratio whac / PyTorch | GFLOP/s PyTorch / whac | rounds |")
 print("|---|---|---|---|---|---|---|")
-counts = sorted({r["threads"] for r in rows if r["workload"] in ("train_step", "cd_step")})
+counts = sorted({r["threads"] for r in rows if r["workload"] in ("train_step", "cd_step", "linear_probe")})
 # cd_step: images of density 0.13 (thresholded MNIST); cd_step_dense: density 0.5.
 for workload, key, unit, threads in (
         [("train_step", "steps_per_second", "steps/s", t) for t in counts]
         + [("cd_step", "steps_per_second", "steps/s", t) for t in counts]
         + [("cd_step_dense", "steps_per_second", "steps/s", t) for t in counts]
+        + [("linear_probe", "evaluations_per_second", "evals/s", t) for t in counts]
         + [("augment", "images_per_second", "images/s", None),
            ("simclr_epoch", "views_per_second", "views/s", None)]):
     (w, n), (p, _) = median(workload, "whac", key, threads), median(workload, "pytorch", key, threads)
@@ -96,6 +104,14 @@ for workload, key, unit, threads in (
         gf = f"{gp:.1f} / {gw:.1f}"
     shown = threads if threads is not None else "see note"
     print(f"| {workload} | {shown} | {p:,.2f} {unit} | {w:,.2f} {unit} | **{w / p:.2f}** | {gf} | {n} |")
+for t in counts:
+    for who in ("whac", "pytorch"):
+        fit, _ = median("linear_probe", who, "fit_seconds", t)
+        if fit is None:
+            continue
+        r = next(r for r in rows if r["workload"] == "linear_probe" and r["who"] == who and r["threads"] == t)
+        print(f"\nlinear_probe {who}, {t} threads: fit {fit:.2f} s (median), {r['evaluations']} evaluations "
+              f"in {r['iterations']} iterations, train loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}")
 e2e = [r for r in rows if r["workload"] == "simclr_epoch"]
 for r in e2e:
     print(f"\nsimclr_epoch {r['who']}: {r['steps']} steps in {r['train_seconds']:.1f} s, kNN (k=200) {r['knn_accuracy']:.4f}")

@@ -277,3 +277,44 @@ fn missing_run_folder_or_recipe_is_one_line() {
         ".npy",
     );
 }
+
+#[test]
+fn bench_probe_runs_the_requested_iterations_on_digits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = whac(
+        &[
+            "bench",
+            "probe",
+            "--data",
+            "digits",
+            "--iters",
+            "5",
+            "--repeats",
+            "1",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).trim()).unwrap();
+    assert_eq!(line["workload"], "linear_probe");
+    assert_eq!(line["dim"], 64);
+    assert_eq!(line["classes"], 10);
+    // Tolerance 0: every iteration runs; each takes at least one evaluation after the first.
+    assert_eq!(line["iterations"], 5, "{line}");
+    assert!(line["evaluations"].as_u64().unwrap() >= 6, "{line}");
+    let evals = line["evaluations"].as_f64().unwrap();
+    let fit = line["fit_seconds"].as_f64().unwrap();
+    let rate = line["evaluations_per_second"].as_f64().unwrap();
+    assert!((rate * fit - evals).abs() < 1e-6 * evals, "{line}");
+    // Five L-BFGS steps on the standardised pixels already separate the digits far above chance.
+    assert!(line["test_accuracy"].as_f64().unwrap() > 0.7, "{line}");
+
+    assert_fails(
+        &whac(
+            &["bench", "probe", "--data", "digits", "--iters", "0"],
+            tmp.path(),
+        ),
+        "--iters 0",
+    );
+}

@@ -38,6 +38,8 @@ pub(crate) struct LbfgsOutcome {
     pub loss: f64,
     /// Accepted steps taken.
     pub iterations: usize,
+    /// Calls of the loss-and-gradient function, line-search trials included.
+    pub evaluations: usize,
     /// Whether a stopping criterion (gradient or relative loss change) was met, as opposed to
     /// running out of iterations or a line search that could not decrease the loss.
     pub converged: bool,
@@ -90,6 +92,7 @@ pub(crate) fn minimize(
     let mut x = x0;
     let mut g = vec![0.0; dim];
     let mut fx = f(&x, &mut g);
+    let mut evaluations = 1;
     let grad_small = |g: &[f64], fx: f64| max_abs(g) < settings.tol * fx.abs().max(1.0);
     let mut hist: VecDeque<Pair> = VecDeque::with_capacity(settings.history);
     let mut x_new = vec![0.0; dim];
@@ -121,6 +124,7 @@ pub(crate) fn minimize(
                 .zip(&d)
                 .for_each(|((xn, x), d)| *xn = x + step * d);
             f_new = f(&x_new, &mut g_new);
+            evaluations += 1;
             if f_new.is_finite() && f_new <= fx + ARMIJO_C1 * step * slope {
                 accepted = true;
                 break;
@@ -167,6 +171,7 @@ pub(crate) fn minimize(
         x,
         loss: fx,
         iterations,
+        evaluations,
         converged,
     }
 }
@@ -229,9 +234,11 @@ mod tests {
 
     #[test]
     fn reports_not_converged_when_iterations_run_out() {
+        let mut calls = 0;
         let out = minimize(
             vec![-1.2, 1.0],
             |x, g| {
+                calls += 1;
                 let (a, b) = (x[0], x[1]);
                 g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
                 g[1] = 200.0 * (b - a * a);
@@ -241,5 +248,8 @@ mod tests {
         );
         assert!(!out.converged);
         assert_eq!(out.iterations, 3);
+        // The start, one trial per accepted step, and the backtracks the Rosenbrock valley forces.
+        assert_eq!(out.evaluations, calls);
+        assert!(calls > 4, "{calls} evaluations");
     }
 }

@@ -62,6 +62,9 @@ pub struct ProbeReport {
     pub test_accuracy: f64,
     /// L-BFGS iterations (accepted steps) taken.
     pub iterations: usize,
+    /// Loss-and-gradient evaluations over the whole training set, line-search trials included
+    /// (each is two `n × d × classes` matrix products).
+    pub evaluations: usize,
     /// Whether the gradient or relative-loss-change criterion was met (false when `max_iters`
     /// ran out or the line search stalled first).
     pub converged: bool,
@@ -119,6 +122,7 @@ pub fn linear_probe(
         train_accuracy: accuracy(&train_pred, train_labels),
         test_accuracy: accuracy(&test_pred, test_labels),
         iterations: outcome.iterations,
+        evaluations: outcome.evaluations,
         converged: outcome.converged,
         train_loss: outcome.loss,
     })

@@ -638,6 +638,7 @@ fn configs_default_from_empty_json_and_reject_unknown_fields() {
         train_accuracy: 1.0,
         test_accuracy: 0.5,
         iterations: 3,
+        evaluations: 4,
         converged: true,
         train_loss: 0.25,
     };

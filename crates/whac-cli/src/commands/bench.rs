@@ -3,7 +3,8 @@
 //! docs/performance.md):
 //! - `augment`: images per second of the MNIST augmentation pipeline (`bench/augment_torchvision.py`);
 //! - `train-step`: steps per second of the CNN + NT-Xent + Adam step (`bench/train_step_torch.py`);
-//! - `cd-step`: steps per second of the RBM CD-1 update (`bench/rbm_cd1_torch.py`).
+//! - `cd-step`: steps per second of the RBM CD-1 update (`bench/rbm_cd1_torch.py`);
+//! - `probe`: the linear-probe fit on raw pixels, L-BFGS (`bench/linear_probe_torch.py`).
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -14,6 +15,7 @@ use whac::burn::prelude::Device;
 use whac_data::DataSpec;
 use whac_data::bench::{AugmentBench, bench_augment, mnist_pipeline};
 
+use super::probe_bench::{ProbeBenchArgs, run_probe_bench};
 use super::rbm_bench::{RbmBenchArgs, run_bench};
 
 /// `whac bench ...`.
@@ -34,6 +36,9 @@ pub enum BenchCommand {
     /// Steps per second of the RBM CD-k update on random binary data (the same as `whac rbm
     /// bench`); prints one JSON line.
     CdStep(RbmBenchArgs),
+    /// Time of the linear-probe fit (standardise, a fixed number of full-batch L-BFGS
+    /// iterations, predict) on a data set's raw pixels; prints one JSON line.
+    Probe(ProbeBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +86,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         BenchCommand::Augment(a) => augment(a),
         BenchCommand::TrainStep(a) => train_step(a),
         BenchCommand::CdStep(a) => crate::worker_pool::on_worker_pool(|| run_bench(a))?,
+        BenchCommand::Probe(a) => crate::worker_pool::on_worker_pool(|| run_probe_bench(a))?,
     }
 }
 

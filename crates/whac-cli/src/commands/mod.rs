@@ -4,6 +4,7 @@ pub mod augment;
 pub mod bench;
 pub mod embed;
 pub mod eval;
+pub mod probe_bench;
 pub mod rbm;
 pub mod rbm_bench;
 pub mod rbm_progress;

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 pub fn max_pool2_forward(x: &[f32], planes: usize, height: usize, width: usize) -> Vec<f32> {
     assert_eq!(x.len(), planes * height * width, "max-pool input size");
     let (oh, ow) = (height / 2, width / 2);
-    let mut y = vec![0.0f32; planes * oh * ow];
+    let mut y = super::zeros(planes * oh * ow);
     if oh == 0 || ow == 0 {
         return y;
     }
@@ -73,7 +73,7 @@ pub fn max_pool2_backward(
     let (oh, ow) = (height / 2, width / 2);
     assert_eq!(y.len(), planes * oh * ow, "max-pool output size");
     assert_eq!(grad.len(), y.len(), "max-pool gradient size");
-    let mut gx = vec![0.0f32; planes * height * width];
+    let mut gx = super::zeros(planes * height * width);
     if oh == 0 || ow == 0 {
         return gx;
     }

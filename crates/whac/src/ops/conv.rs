@@ -609,4 +609,48 @@ mod tests {
             assert_eq!(without.weight, g.weight);
         }
     }
+    /// Ties: with zero weights every output is ReLU(bias), so all four positions of every window
+    /// hold its maximum. The gradient must go to exactly one of them, the first (as burn's and
+    /// the unfused pool's backward do), and nowhere in a channel whose maximum is 0.
+    #[test]
+    fn pool_backward_routes_ties_to_the_first_position() {
+        for s in SHAPES {
+            let x = values(s.batch * s.image_in(), 9);
+            let w = vec![0.0f32; s.c_out * s.patch()];
+            let b: Vec<f32> = (0..s.c_out)
+                .map(|c| if c % 2 == 0 { 0.5 } else { -0.5 })
+                .collect();
+            let (pooled, kept) = conv_relu_pool_forward(&x, &w, &b, &s, true);
+            let y = kept.unwrap();
+            let r = values(pooled.len(), 10);
+            let fused = conv_relu_pool_backward(&x, &w, &y, &pooled, &r, &s, true);
+            let planes = s.batch * s.c_out;
+            let dense =
+                super::super::pool::max_pool2_backward(&y, &pooled, &r, planes, s.height, s.width);
+            let composed = conv_relu_backward(&x, &w, &y, &dense, &s, true);
+            let windows = pooled.len() / planes;
+            for c in 0..s.c_out {
+                let expected: f32 = if c % 2 == 0 {
+                    (0..s.batch)
+                        .flat_map(|n| &r[(n * s.c_out + c) * windows..][..windows])
+                        .sum()
+                } else {
+                    0.0
+                };
+                let got = fused.bias[c];
+                assert!(
+                    (got - expected).abs() < 1e-4,
+                    "{s:?} bias[{c}]: {got} vs {expected}"
+                );
+            }
+            for (name, a, e) in [
+                ("x", fused.x.as_ref().unwrap(), composed.x.as_ref().unwrap()),
+                ("weight", &fused.weight, &composed.weight),
+            ] {
+                for (i, (a, e)) in a.iter().zip(e).enumerate() {
+                    assert!((a - e).abs() < 1e-5, "{s:?} ties {name}[{i}]: {a} vs {e}");
+                }
+            }
+        }
+    }
 }
